@@ -1,0 +1,31 @@
+"""The only module of ember that imports the array library.
+
+Everything else gets arrays and array functions from here: ``xp`` is the default array module
+(NumPy today), ``xp_of(a)`` the module an array belongs to (so a CuPy backend can be added as a new
+file, without touching ops or layers), and ``np`` is host NumPy for code that always works on the
+host (datasets, saving, serving).
+"""
+
+import numpy as np
+
+xp = np
+ndarray = np.ndarray
+
+
+def xp_of(array):
+    """The array module that ``array`` belongs to (NumPy for anything not on a device)."""
+    return np
+
+
+def is_array(value):
+    return isinstance(value, np.ndarray)
+
+
+def to_numpy(value):
+    """A host NumPy array for ``value`` (an array, a Tensor, a scalar or a nested list)."""
+    if hasattr(value, "__ember_array__"):
+        value = value.__ember_array__()
+    return np.asarray(value)
+
+
+__all__ = ["np", "xp", "xp_of", "ndarray", "is_array", "to_numpy"]

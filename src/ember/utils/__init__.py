@@ -1,0 +1,28 @@
+"""Utilities, as ``keras.utils``: seeding, gradient checking, files, labels.
+
+Names are resolved lazily so that ``import ember`` stays fast.
+"""
+
+import importlib
+
+_LAZY = {
+    "set_random_seed": "ember.utils.random",
+    "check_gradients": "ember.autodiff.gradcheck",
+    "get_file": "ember.utils.file_utils",
+    "to_categorical": "ember.utils.numerical",
+    "normalize": "ember.utils.numerical",
+    "Progbar": "ember.utils.progbar",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ember.utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
