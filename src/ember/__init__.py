@@ -1,0 +1,70 @@
+"""ember: a small, fast Keras 3 for CPUs, with its own backpropagation engine on NumPy.
+
+``import ember as keras`` exposes what ``import keras`` does; ``import ember as tf`` gives
+``tf.keras``, ``tf.GradientTape`` and ``tf.Variable``. Subpackages load on first use, so that
+importing ember stays fast.
+"""
+
+import importlib
+
+from ember.autodiff import GradientTape, Tensor, Variable, convert_to_tensor
+
+__version__ = "0.1.0"
+
+# name -> module that defines it (a module itself when the value ends with the name)
+_LAZY_MODULES = {
+    "ops": "ember.ops",
+    "layers": "ember.layers",
+    "models": "ember.models",
+    "optimizers": "ember.optimizers",
+    "losses": "ember.losses",
+    "metrics": "ember.metrics",
+    "callbacks": "ember.callbacks",
+    "datasets": "ember.datasets",
+    "utils": "ember.utils",
+    "initializers": "ember.initializers",
+    "regularizers": "ember.regularizers",
+    "constraints": "ember.constraints",
+    "activations": "ember.activations",
+    "saving": "ember.saving",
+    "backend": "ember.backend",
+    "config": "ember.config",
+    "random": "ember.random",
+    "export": "ember.export",
+    "applications": "ember.applications",
+}
+_LAZY_NAMES = {
+    "Sequential": "ember.models",
+    "Model": "ember.models",
+    "Input": "ember.layers",
+    "Layer": "ember.layers",
+    "InputSpec": "ember.layers",
+    "check_gradients": "ember.autodiff.gradcheck",
+    "set_random_seed": "ember.utils.random",
+    "stop_gradient": "ember.ops",
+    "clear_session": "ember.utils.naming",
+}
+
+
+def __getattr__(name):
+    if name == "keras":
+        # `import ember as tf; tf.keras.layers` - ember.keras is ember itself
+        import ember
+
+        return ember
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(_LAZY_MODULES[name])
+        globals()[name] = module
+        return module
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | {"keras"})
+
+
+__all__ = ["GradientTape", "Tensor", "Variable", "convert_to_tensor", "__version__"]

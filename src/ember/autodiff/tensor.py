@@ -1,0 +1,288 @@
+"""Tensor and Variable.
+
+A Tensor wraps one array (``.data``). Results of ops are Tensors; while a GradientTape records,
+``_rec`` holds the ids of the tapes that recorded the op producing it. A Variable is a Tensor
+that holds state: ``assign`` writes into the existing array, so a Variable's array may be a view
+into a larger buffer (the optimizer packs all trainable variables into one flat buffer).
+"""
+
+import itertools
+
+from ember import config
+from ember.backend import xp
+
+
+class Tensor:
+    """An immutable n-dimensional array that takes part in automatic differentiation."""
+
+    __slots__ = ("data", "_rec", "_keras_logits", "__weakref__")
+    __array_priority__ = 1000
+    _is_trainable_var = False
+
+    def __init__(self, data):
+        self.data = data
+        self._rec = ()
+        self._keras_logits = None
+
+    # -- array protocol ----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    def numpy(self):
+        """The value as a NumPy array."""
+        return self.data
+
+    def __ember_array__(self):
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is None:
+            return self.data
+        return self.data.astype(dtype)
+
+    def __len__(self):
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __index__(self):
+        return int(self.data)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __repr__(self):
+        body = repr(self.data).replace("array(", "").rstrip(")")
+        return f"<Tensor shape={self.shape} dtype={self.dtype.name} {body}>"
+
+    def __hash__(self):
+        return id(self)
+
+    @property
+    def T(self):
+        from ember.ops import transpose
+
+        return transpose(self)
+
+    def astype(self, dtype):
+        from ember.ops import cast
+
+        return cast(self, dtype)
+
+    # -- operators (defined in ember.ops; imported lazily to avoid a cycle) --------------------
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __pow__(self, other):
+        return _ops().power(self, other)
+
+    def __rpow__(self, other):
+        return _ops().power(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops().abs(self)
+
+    def __getitem__(self, key):
+        return _ops().getitem(self, key)
+
+    def __eq__(self, other):
+        return _ops().equal(self, other)
+
+    def __ne__(self, other):
+        return _ops().not_equal(self, other)
+
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+
+_OPS = None
+
+
+def _ops():
+    global _OPS
+    if _OPS is None:
+        import ember.ops as ops
+
+        _OPS = ops
+    return _OPS
+
+
+_var_ids = itertools.count()
+
+
+class Variable(Tensor):
+    """Mutable state, as ``keras.Variable`` / ``tf.Variable``.
+
+    Args:
+        initializer: an array-like value, or an initializer (callable taking ``shape, dtype``).
+        shape: the shape, needed when ``initializer`` is a callable.
+        dtype: defaults to ``floatx()`` (float32) for float values.
+        trainable: whether optimizers update it and tapes watch it automatically.
+        name: a short name (``"kernel"``); ``path`` adds the owning layer's name.
+    """
+
+    __slots__ = ("name", "path", "trainable", "_is_trainable_var", "regularizer", "constraint",
+                 "_uid")
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, name=None,
+                 value=None):
+        if initializer is None and value is not None:
+            initializer = value
+        if initializer is None:
+            raise ValueError("Variable needs an initial value or an initializer.")
+        if callable(initializer) and not hasattr(initializer, "shape"):
+            if shape is None:
+                raise ValueError(
+                    f"Variable {name!r}: a callable initializer needs a `shape`."
+                )
+            array = initializer(tuple(shape), dtype=dtype or config.floatx())
+            array = _as_array(array)
+        else:
+            array = _as_array(initializer)
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        elif array.dtype.kind == "f" and array.dtype != config.floatx():
+            array = array.astype(config.floatx())
+        elif array.dtype.kind in "iub" and isinstance(initializer, (float, list)):
+            array = array.astype(config.floatx())
+        if shape is not None and tuple(array.shape) != tuple(shape):
+            raise ValueError(
+                f"Variable {name!r}: initial value has shape {array.shape}, expected {tuple(shape)}"
+            )
+        super().__init__(xp.array(array, copy=True))
+        self._uid = next(_var_ids)
+        self.name = name or f"variable_{self._uid}"
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.regularizer = None
+        self.constraint = None
+
+    def __setattr__(self, key, value):
+        object.__setattr__(self, key, value)
+        if key == "trainable":
+            object.__setattr__(self, "_is_trainable_var", bool(value))
+
+    @property
+    def value(self):
+        return Tensor(self.data)
+
+    def assign(self, value):
+        """Write ``value`` into the variable (in place, keeping its shape and dtype)."""
+        array = _as_array(value)
+        if array.shape != self.data.shape and array.size != self.data.size:
+            raise ValueError(
+                f"Variable {self.path!r} has shape {self.data.shape}; cannot assign a value of "
+                f"shape {array.shape}"
+            )
+        self.data[...] = array.reshape(self.data.shape)
+        return self
+
+    def assign_add(self, value):
+        self.data += _as_array(value)
+        return self
+
+    def assign_sub(self, value):
+        self.data -= _as_array(value)
+        return self
+
+    def __repr__(self):
+        return (
+            f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
+            f"value={self.data!r}>"
+        )
+
+    def __hash__(self):
+        return id(self)
+
+
+def _as_array(value):
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, float):
+        return xp.asarray(value, dtype=config.floatx())
+    return xp.asarray(value)
+
+
+def convert_to_tensor(x, dtype=None):
+    """A Tensor for ``x``. Python floats become floatx; arrays keep their dtype unless given."""
+    if isinstance(x, Tensor):
+        if dtype is not None and x.dtype != dtype:
+            return x.astype(dtype)
+        return x
+    if dtype is None:
+        array = xp.asarray(x)
+        if array.dtype == "float64" and not isinstance(x, xp.ndarray):
+            array = array.astype(config.floatx())
+    else:
+        array = xp.asarray(x, dtype=dtype)
+    return Tensor(array)
+
+
+def data_of(x):
+    """The raw array behind a Tensor, or ``x`` itself."""
+    return x.data if isinstance(x, Tensor) else x

@@ -1,0 +1,1 @@
+"""Subcommands of the ``ember`` command line, one module each."""

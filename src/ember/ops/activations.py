@@ -1,0 +1,256 @@
+"""Activation ops, numerically stable, with their gradients."""
+
+import math
+
+from ember.autodiff.function import Function
+from ember.backend import xp
+from ember.ops._helpers import normalize_axis, raw
+
+
+class _Unary(Function):
+    """An activation whose gradient is ``gy * f'(x)``; subclasses define ``f`` and ``df``."""
+
+    save_output = False
+
+    def forward(self, x):
+        y = self.f(x)
+        if self.recording:
+            self.saved = (x, y)
+        return y
+
+    def backward(self, gy):
+        x, y = self.saved
+        return (self.df(gy, x, y),)
+
+
+class Relu(_Unary):
+    def f(self, x):
+        return xp.maximum(x, 0)
+
+    def df(self, gy, x, y):
+        return gy * (x > 0)
+
+
+class Relu6(_Unary):
+    def f(self, x):
+        return xp.clip(x, 0, 6)
+
+    def df(self, gy, x, y):
+        return gy * ((x > 0) & (x < 6))
+
+
+class LeakyRelu(_Unary):
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def f(self, x):
+        return xp.where(x > 0, x, x * self.alpha)
+
+    def df(self, gy, x, y):
+        return xp.where(x > 0, gy, gy * self.alpha)
+
+
+class Elu(_Unary):
+    def __init__(self, alpha=1.0, scale=1.0):
+        self.alpha, self.scale = alpha, scale
+
+    def f(self, x):
+        neg = self.alpha * xp.expm1(xp.minimum(x, 0))
+        return self.scale * xp.where(x > 0, x, neg)
+
+    def df(self, gy, x, y):
+        neg = self.scale * self.alpha * xp.exp(xp.minimum(x, 0))
+        return gy * xp.where(x > 0, self.scale, neg).astype(gy.dtype, copy=False)
+
+
+class Sigmoid(_Unary):
+    def f(self, x):
+        # exp of a non-positive number only: no overflow for large |x|
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def df(self, gy, x, y):
+        return gy * y * (1 - y)
+
+
+class HardSigmoid(_Unary):
+    def f(self, x):
+        return xp.clip(x / 6 + 0.5, 0, 1)
+
+    def df(self, gy, x, y):
+        return gy * ((x > -3) & (x < 3)) / 6
+
+
+class Tanh(_Unary):
+    def f(self, x):
+        return xp.tanh(x)
+
+    def df(self, gy, x, y):
+        return gy * (1 - y * y)
+
+
+class Softplus(_Unary):
+    def f(self, x):
+        return xp.logaddexp(x, 0).astype(x.dtype, copy=False)
+
+    def df(self, gy, x, y):
+        return gy * Sigmoid().f(x)
+
+
+class Softsign(_Unary):
+    def f(self, x):
+        return x / (1 + xp.abs(x))
+
+    def df(self, gy, x, y):
+        d = 1 + xp.abs(x)
+        return gy / (d * d)
+
+
+class Silu(_Unary):
+    def f(self, x):
+        self.s = Sigmoid().f(x)
+        return x * self.s
+
+    def df(self, gy, x, y):
+        s = self.s
+        return gy * (s + x * s * (1 - s))
+
+
+class Gelu(_Unary):
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def f(self, x):
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            self.t = xp.tanh(c * (x + 0.044715 * x ** 3))
+            return 0.5 * x * (1 + self.t)
+        from ember.ops._erf import erf
+
+        return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+
+    def df(self, gy, x, y):
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            t = self.t
+            return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x))
+        from ember.ops._erf import erf
+
+        cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
+        pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return gy * (cdf + x * pdf)
+
+
+class Softmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
+        e /= xp.sum(e, axis=self.axis, keepdims=True)
+        if self.recording:
+            self.saved = e
+        return e
+
+    def backward(self, gy):
+        y = self.saved
+        gx = gy * y
+        gx -= y * xp.sum(gx, axis=self.axis, keepdims=True)
+        return (gx,)
+
+
+class LogSoftmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
+        if self.recording:
+            self.saved = y
+        return y
+
+    def backward(self, gy):
+        y = self.saved
+        return (gy - xp.exp(y) * xp.sum(gy, axis=self.axis, keepdims=True),)
+
+
+def relu(x):
+    """``max(x, 0)``."""
+    return Relu().apply(x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return Relu6().apply(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras's default slope is 0.2)."""
+    return LeakyRelu(negative_slope).apply(x)
+
+
+def elu(x, alpha=1.0):
+    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    return Elu(alpha).apply(x)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalizing constants."""
+    return Elu(1.6732632423543772848170429916717, 1.0507009873554804934193349852946).apply(x)
+
+
+def gelu(x, approximate=True):
+    """Gaussian error linear unit (tanh approximation by default, as Keras)."""
+    return Gelu(bool(approximate)).apply(x)
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, stable for large ``|x|``. The result remembers its logits, so a
+    following binary crossentropy can use the stable logits form (as Keras does)."""
+    out = Sigmoid().apply(x)
+    out._keras_logits = ("sigmoid", x)
+    return out
+
+
+def hard_sigmoid(x):
+    """``clip(x / 6 + 0.5, 0, 1)`` (Keras 3's definition)."""
+    return HardSigmoid().apply(x)
+
+
+def tanh(x):
+    return Tanh().apply(x)
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, stable for large ``|x|``."""
+    return Softplus().apply(x)
+
+
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return Softsign().apply(x)
+
+
+def silu(x):
+    """``x * sigmoid(x)``."""
+    return Silu().apply(x)
+
+
+swish = silu
+
+
+def softmax(x, axis=-1):
+    """Softmax along ``axis``. The result remembers its logits, so a following
+    crossentropy from probabilities can use the exact, stable logits form (as Keras does)."""
+    (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "softmax")
+    out = Softmax(ax).apply(x)
+    if ax == xp.ndim(raw(x)) - 1:
+        out._keras_logits = ("softmax", x)
+    return out
+
+
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` along ``axis``, computed stably."""
+    (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "log_softmax")
+    return LogSoftmax(ax).apply(x)

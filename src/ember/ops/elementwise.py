@@ -1,0 +1,372 @@
+"""Elementwise ops with full broadcasting, and their gradients."""
+
+from ember.autodiff.function import Function
+from ember.autodiff.tensor import Tensor, convert_to_tensor
+from ember.backend import xp
+from ember.ops._helpers import binary_operands, raw, unbroadcast
+
+
+class _Binary(Function):
+    """A binary op; its wrapper turns NumPy's broadcasting error into one naming the op."""
+
+    def apply2(self, a, b):
+        a, b = binary_operands(a, b, self.name)
+        try:
+            return self.apply(a, b)
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            raise ValueError(
+                f"{self.name}: shapes {xp.shape(raw(a))} and {xp.shape(raw(b))} cannot be "
+                "broadcast together"
+            ) from None
+
+
+class Add(_Binary):
+    name = "add"
+
+    def forward(self, a, b):
+        self.shapes = (xp.shape(a), xp.shape(b))
+        return a + b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return unbroadcast(gy, sa), unbroadcast(gy, sb)
+
+
+class Subtract(_Binary):
+    name = "subtract"
+
+    def forward(self, a, b):
+        self.shapes = (xp.shape(a), xp.shape(b))
+        return a - b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return unbroadcast(gy, sa), (unbroadcast(-gy, sb) if self.needs[1] else None)
+
+
+class Multiply(_Binary):
+    name = "multiply"
+
+    def forward(self, a, b):
+        if self.recording:
+            self.saved = (a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        ga = unbroadcast(gy * b, xp.shape(a)) if self.needs[0] else None
+        gb = unbroadcast(gy * a, xp.shape(b)) if self.needs[1] else None
+        return ga, gb
+
+
+class Divide(_Binary):
+    name = "divide"
+
+    def forward(self, a, b):
+        y = a / b
+        if self.recording:
+            self.saved = (a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved
+        ga = unbroadcast(gy / b, xp.shape(a)) if self.needs[0] else None
+        gb = unbroadcast(-gy * y / b, xp.shape(b)) if self.needs[1] else None
+        return ga, gb
+
+
+class Power(_Binary):
+    name = "power"
+
+    def forward(self, a, b):
+        y = a ** b
+        if self.recording:
+            self.saved = (a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved
+        ga = gb = None
+        if self.needs[0]:
+            ga = unbroadcast(gy * b * a ** (b - 1), xp.shape(a))
+        if self.needs[1]:
+            safe = xp.where(a > 0, a, 1)
+            gb = unbroadcast(gy * y * xp.log(safe), xp.shape(b))
+        return ga, gb
+
+
+class Maximum(_Binary):
+    name = "maximum"
+
+    def forward(self, a, b):
+        if self.recording:
+            self.saved = (a, b)
+        return xp.maximum(a, b)
+
+    def backward(self, gy):
+        a, b = self.saved
+        mask = a >= b  # ties go to the first argument, as TensorFlow
+        ga = unbroadcast(gy * mask, xp.shape(a)) if self.needs[0] else None
+        gb = unbroadcast(gy * ~mask, xp.shape(b)) if self.needs[1] else None
+        return ga, gb
+
+
+class Minimum(_Binary):
+    name = "minimum"
+
+    def forward(self, a, b):
+        if self.recording:
+            self.saved = (a, b)
+        return xp.minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.saved
+        mask = a <= b
+        ga = unbroadcast(gy * mask, xp.shape(a)) if self.needs[0] else None
+        gb = unbroadcast(gy * ~mask, xp.shape(b)) if self.needs[1] else None
+        return ga, gb
+
+
+def add(x1, x2):
+    """``x1 + x2`` with broadcasting."""
+    return Add().apply2(x1, x2)
+
+
+def subtract(x1, x2):
+    """``x1 - x2`` with broadcasting."""
+    return Subtract().apply2(x1, x2)
+
+
+def multiply(x1, x2):
+    """``x1 * x2`` with broadcasting."""
+    return Multiply().apply2(x1, x2)
+
+
+def divide(x1, x2):
+    """``x1 / x2`` with broadcasting."""
+    return Divide().apply2(x1, x2)
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    """``x1 ** x2`` with broadcasting."""
+    return Power().apply2(x1, x2)
+
+
+def maximum(x1, x2):
+    """Elementwise maximum; the gradient goes to ``x1`` where they tie."""
+    return Maximum().apply2(x1, x2)
+
+
+def minimum(x1, x2):
+    """Elementwise minimum; the gradient goes to ``x1`` where they tie."""
+    return Minimum().apply2(x1, x2)
+
+
+# -- unary ---------------------------------------------------------------------------------------
+class Negative(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return (-gy,)
+
+
+class Square(Function):
+    def forward(self, x):
+        if self.recording:
+            self.saved = x
+        return x * x
+
+    def backward(self, gy):
+        return (2 * gy * self.saved,)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        y = xp.sqrt(x)
+        if self.recording:
+            self.saved = y
+        return y
+
+    def backward(self, gy):
+        return (gy / (2 * self.saved),)
+
+
+class Exp(Function):
+    def forward(self, x):
+        y = xp.exp(x)
+        if self.recording:
+            self.saved = y
+        return y
+
+    def backward(self, gy):
+        return (gy * self.saved,)
+
+
+class Log(Function):
+    def forward(self, x):
+        if self.recording:
+            self.saved = x
+        return xp.log(x)
+
+    def backward(self, gy):
+        return (gy / self.saved,)
+
+
+class Log1p(Function):
+    def forward(self, x):
+        if self.recording:
+            self.saved = x
+        return xp.log1p(x)
+
+    def backward(self, gy):
+        return (gy / (1 + self.saved),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        if self.recording:
+            self.saved = x
+        return xp.abs(x)
+
+    def backward(self, gy):
+        return (gy * xp.sign(self.saved),)
+
+
+class Clip(Function):
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        if self.recording:
+            self.saved = x
+        return xp.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.saved
+        return (gy * ((x >= self.lo) & (x <= self.hi)),)
+
+
+class Where(Function):
+    def forward(self, cond, a, b):
+        self.cond = cond
+        self.shapes = (xp.shape(a), xp.shape(b))
+        return xp.where(cond, a, b)
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        zero = xp.zeros((), dtype=gy.dtype)
+        ga = unbroadcast(xp.where(self.cond, gy, zero), sa) if self.needs[1] else None
+        gb = unbroadcast(xp.where(self.cond, zero, gy), sb) if self.needs[2] else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.src = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        if self.src.kind != "f":
+            return (None,)
+        return (gy.astype(self.src),)
+
+
+def negative(x):
+    return Negative().apply(x)
+
+
+def square(x):
+    return Square().apply(x)
+
+
+def sqrt(x):
+    return Sqrt().apply(x)
+
+
+def exp(x):
+    return Exp().apply(x)
+
+
+def log(x):
+    return Log().apply(x)
+
+
+def log1p(x):
+    return Log1p().apply(x)
+
+
+def abs(x):  # noqa: A001 - the Keras name
+    return Abs().apply(x)
+
+
+absolute = abs
+
+
+def clip(x, x_min, x_max):
+    """Clip values to ``[x_min, x_max]``; the gradient passes inside the interval."""
+    return Clip(raw(x_min), raw(x_max)).apply(x)
+
+
+def where(condition, x1=None, x2=None):
+    """Elements of ``x1`` where ``condition``, else of ``x2`` (gradients flow to both)."""
+    cond = raw(condition)
+    if x1 is None and x2 is None:
+        return tuple(Tensor(i) for i in xp.nonzero(cond))
+    x1, x2 = binary_operands(x1, x2, "where")
+    return Where().apply(cond, x1, x2)
+
+
+def cast(x, dtype):
+    """Convert to ``dtype``; the gradient flows between float dtypes."""
+    dtype = xp.dtype(dtype)
+    if isinstance(x, Tensor) and x.dtype == dtype:
+        return x
+    return Cast(dtype).apply(x)
+
+
+# -- non-differentiable elementwise (results carry no gradient) ----------------------------------
+def _nograd(fn):
+    def op(*args):
+        return Tensor(xp.asarray(fn(*[raw(a) for a in args])))
+
+    op.__name__ = fn.__name__
+    op.__doc__ = f"Elementwise ``{fn.__name__}`` (no gradient)."
+    return op
+
+
+sign = _nograd(xp.sign)
+floor = _nograd(xp.floor)
+ceil = _nograd(xp.ceil)
+round = _nograd(xp.round)  # noqa: A001
+equal = _nograd(xp.equal)
+not_equal = _nograd(xp.not_equal)
+less = _nograd(xp.less)
+less_equal = _nograd(xp.less_equal)
+greater = _nograd(xp.greater)
+greater_equal = _nograd(xp.greater_equal)
+logical_and = _nograd(xp.logical_and)
+logical_or = _nograd(xp.logical_or)
+logical_not = _nograd(xp.logical_not)
+isnan = _nograd(xp.isnan)
+isfinite = _nograd(xp.isfinite)
+isinf = _nograd(xp.isinf)
+floor_divide = _nograd(xp.floor_divide)
+mod = _nograd(xp.mod)
+
+
+def reciprocal(x):
+    return divide(1.0, x)
+
+
+def stop_gradient(x):
+    """``x`` as a constant: no gradient flows through it."""
+    return Tensor(raw(convert_to_tensor(x)))

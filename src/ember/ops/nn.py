@@ -1,0 +1,247 @@
+"""Neural-network ops: one_hot, crossentropies (fused with softmax where possible), dropout,
+moments. Convolution and pooling live in ``conv.py`` and ``pooling.py``."""
+
+from ember import config
+from ember.autodiff.function import Function
+from ember.autodiff.tensor import Tensor, convert_to_tensor
+from ember.backend import xp
+from ember.ops import elementwise as E
+from ember.ops import reduction as R
+from ember.ops._helpers import normalize_axis, raw
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """One-hot encode integer labels into a new axis of length ``num_classes``."""
+    labels = xp.asarray(raw(x)).astype("int64", copy=False)
+    out = xp.zeros(labels.shape + (num_classes,), dtype=dtype or config.floatx())
+    valid = (labels >= 0) & (labels < num_classes)  # out-of-range labels give all-zero rows
+    idx = xp.nonzero(valid)
+    out[idx + (labels[valid],)] = 1
+    if axis != -1:
+        out = xp.moveaxis(out, -1, axis)
+    return Tensor(out)
+
+
+def _labels_for(target, logits_shape, axis, op):
+    labels = xp.asarray(raw(target))
+    if labels.dtype.kind == "f":
+        labels = labels.astype("int64")
+    expected = logits_shape[:axis] + logits_shape[axis + 1:] if axis != -1 else logits_shape[:-1]
+    if labels.shape != expected:
+        if labels.ndim == len(logits_shape) and labels.shape[-1] == 1:
+            labels = labels.reshape(labels.shape[:-1])
+        if labels.shape != expected:
+            raise ValueError(
+                f"{op}: labels of shape {xp.shape(raw(target))} do not match predictions of "
+                f"shape {logits_shape}; expected labels of shape {expected}"
+            )
+    n = logits_shape[axis]
+    if labels.size and (labels.min() < 0 or labels.max() >= n):
+        bad = labels[(labels < 0) | (labels >= n)].flat[0]
+        raise ValueError(
+            f"{op}: received a label value of {bad}, which is outside the valid range "
+            f"[0, {n}) for predictions of shape {logits_shape}"
+        )
+    return labels
+
+
+class SparseSoftmaxCE(Function):
+    """Per-sample ``-log softmax(logits)[label]``, last axis; one op forward and backward."""
+
+    def __init__(self, labels, probs=None):
+        self.labels = labels
+        self.probs = probs  # the softmax of the logits, when the caller already has it
+
+    def forward(self, logits):
+        m = logits.max(axis=-1, keepdims=True)
+        shifted = logits - m
+        e = xp.exp(shifted)
+        s = e.sum(axis=-1, keepdims=True)
+        flat = shifted.reshape(-1, shifted.shape[-1])
+        picked = flat[xp.arange(flat.shape[0]), self.labels.reshape(-1)].reshape(
+            self.labels.shape)
+        loss = xp.log(s[..., 0]) - picked
+        if self.recording:
+            self.saved = e / s if self.probs is None else self.probs
+        return loss
+
+    def backward(self, gy):
+        g = self.saved * gy[..., None]
+        flat = g.reshape(-1, g.shape[-1])
+        flat[xp.arange(flat.shape[0]), self.labels.reshape(-1)] -= gy.reshape(-1)
+        return (g,)
+
+
+class SoftmaxCE(Function):
+    """Per-sample ``-sum(target * log softmax(logits))`` over the last axis."""
+
+    def forward(self, target, logits):
+        m = logits.max(axis=-1, keepdims=True)
+        shifted = logits - m
+        e = xp.exp(shifted)
+        s = e.sum(axis=-1, keepdims=True)
+        logp = shifted - xp.log(s)
+        if self.recording:
+            self.saved = (target, e / s, logp)
+        return -(target * logp).sum(axis=-1)
+
+    def backward(self, gy):
+        target, p, logp = self.saved
+        gt = -logp * gy[..., None] if self.needs[0] else None
+        gz = None
+        if self.needs[1]:
+            gz = (p * target.sum(axis=-1, keepdims=True) - target) * gy[..., None]
+        return gt, gz
+
+
+class SigmoidBCE(Function):
+    """Elementwise ``max(z, 0) - z * t + log(1 + exp(-|z|))``: BCE from logits, stable."""
+
+    def forward(self, target, logits):
+        if self.recording:
+            self.saved = (target, logits)
+        return (xp.maximum(logits, 0) - logits * target
+                + xp.log1p(xp.exp(-xp.abs(logits))))
+
+    def backward(self, gy):
+        t, z = self.saved
+        gt = -z * gy if self.needs[0] else None
+        gz = None
+        if self.needs[1]:
+            e = xp.exp(-xp.abs(z))
+            sig = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+            gz = (sig - t) * gy
+        return gt, gz
+
+
+def _logits_of(output, kind):
+    """The logits an activation output was computed from, if it was ``kind`` (see softmax)."""
+    tagged = output._keras_logits
+    if tagged is not None and tagged[0] == kind:
+        return tagged[1]
+    return None
+
+
+def _float_target(target, like):
+    t = raw(target)
+    if isinstance(target, Tensor):
+        return target if target.dtype == like.dtype else E.cast(target, like.dtype)
+    return Tensor(xp.asarray(t, dtype=like.dtype))
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample crossentropy between integer labels and predictions over ``axis``.
+
+    From probabilities produced by ``softmax``, the logits are used directly (exact and stable,
+    as Keras does); other probabilities are clipped to ``[epsilon, 1 - epsilon]``.
+    """
+    output = convert_to_tensor(output)
+    shape = output.shape
+    if len(shape) < 1:
+        raise ValueError(
+            f"sparse_categorical_crossentropy: output must have rank >= 1, got {shape}")
+    (ax,) = normalize_axis(axis, len(shape), "sparse_categorical_crossentropy")
+    if ax != len(shape) - 1:
+        from ember.ops.shape import transpose
+
+        perm = [i for i in range(len(shape)) if i != ax] + [ax]
+        output = transpose(output, perm)
+        shape = output.shape
+    labels = _labels_for(target, shape, -1, "sparse_categorical_crossentropy")
+    if from_logits:
+        return SparseSoftmaxCE(labels).apply(output)
+    logits = _logits_of(output, "softmax")
+    if logits is not None:
+        return SparseSoftmaxCE(labels, output.data).apply(logits)
+    eps = config.epsilon()
+    p = E.divide(output, R.sum(output, axis=-1, keepdims=True))
+    p = E.clip(p, eps, 1 - eps)
+    logp = E.log(p)
+    flat_index = (xp.arange(labels.size), labels.reshape(-1))
+    from ember.ops.shape import getitem, reshape
+
+    picked = getitem(reshape(logp, (-1, shape[-1])), flat_index)
+    return E.negative(reshape(picked, labels.shape))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample crossentropy between one-hot (or soft) targets and predictions."""
+    output = convert_to_tensor(output)
+    tshape, oshape = xp.shape(raw(target)), output.shape
+    if tshape != oshape:
+        raise ValueError(
+            "categorical_crossentropy: target and output must have the same shape. "
+            f"Received target shape {tshape} and output shape {oshape}"
+        )
+    (ax,) = normalize_axis(axis, len(oshape), "categorical_crossentropy")
+    target = _float_target(target, output)
+    if ax == len(oshape) - 1:
+        if from_logits:
+            return SoftmaxCE().apply(target, output)
+        logits = _logits_of(output, "softmax")
+        if logits is not None:
+            return SoftmaxCE().apply(target, logits)
+    if from_logits:
+        return E.negative(R.sum(E.multiply(target, log_softmax_any(output, ax)), axis=ax))
+    eps = config.epsilon()
+    p = E.divide(output, R.sum(output, axis=ax, keepdims=True))
+    p = E.clip(p, eps, 1 - eps)
+    return E.negative(R.sum(E.multiply(target, E.log(p)), axis=ax))
+
+
+def log_softmax_any(x, axis):
+    from ember.ops.activations import log_softmax
+
+    return log_softmax(x, axis=axis)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy; from logits it is stable for large ``|logits|``."""
+    output = convert_to_tensor(output)
+    tshape, oshape = xp.shape(raw(target)), output.shape
+    if tshape != oshape:
+        raise ValueError(
+            "binary_crossentropy: target and output must have the same shape. "
+            f"Received target shape {tshape} and output shape {oshape}"
+        )
+    target = _float_target(target, output)
+    if from_logits:
+        return SigmoidBCE().apply(target, output)
+    logits = _logits_of(output, "sigmoid")
+    if logits is not None:
+        return SigmoidBCE().apply(target, logits)
+    eps = config.epsilon()
+    p = E.clip(output, eps, 1 - eps)
+    one = E.subtract(1.0, target)
+    return E.negative(E.add(E.multiply(target, E.log(p)),
+                            E.multiply(one, E.log(E.subtract(1.0, p)))))
+
+
+def dropout(x, rate, noise_shape=None, seed=None):
+    """Zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate}")
+    x = convert_to_tensor(x)
+    if rate == 0:
+        return x
+    shape = tuple(noise_shape) if noise_shape is not None else x.shape
+    shape = tuple(x.shape[i] if d is None else d for i, d in enumerate(shape))
+    rng = _rng_for(seed)
+    keep = rng.random(shape, dtype="float32") >= rate
+    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
+    return E.multiply(x, mask)
+
+
+def _rng_for(seed):
+    if seed is None:
+        return config.rng()
+    if hasattr(seed, "next_generator"):
+        return seed.next_generator()
+    return xp.random.default_rng(seed)
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Mean and variance of ``x`` over ``axes``."""
+    m = R.mean(x, axis=axes, keepdims=keepdims)
+    v = R.var(x, axis=axes, keepdims=keepdims)
+    return m, v

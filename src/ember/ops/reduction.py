@@ -1,0 +1,208 @@
+"""Reductions with ``axis`` and ``keepdims``, and their gradients."""
+
+from ember.autodiff.function import Function
+from ember.autodiff.tensor import Tensor
+from ember.backend import xp
+from ember.ops._helpers import normalize_axis, raw
+
+
+def _expand(g, in_shape, axes, keepdims):
+    """Reshape a reduced gradient so that it broadcasts against the input."""
+    if keepdims or axes is None and g.ndim == 0:
+        return g
+    if axes is None:
+        return g.reshape((1,) * len(in_shape))
+    shape = list(in_shape)
+    for a in axes:
+        shape[a] = 1
+    return g.reshape(shape)
+
+
+class _Reduce(Function):
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+
+class Sum(_Reduce):
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.sum(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        g = _expand(gy, self.in_shape, self.axis, self.keepdims)
+        return (xp.broadcast_to(g, self.in_shape),)
+
+
+class Mean(_Reduce):
+    def forward(self, x):
+        self.in_shape = x.shape
+        y = xp.mean(x, axis=self.axis, keepdims=self.keepdims)
+        self.count = x.size // y.size if y.size else 1
+        return y
+
+    def backward(self, gy):
+        g = _expand(gy, self.in_shape, self.axis, self.keepdims) / self.count
+        return (xp.broadcast_to(g, self.in_shape).astype(gy.dtype, copy=False),)
+
+
+class _MaxMin(_Reduce):
+    fn = None
+
+    def forward(self, x):
+        y = self.fn(x, axis=self.axis, keepdims=True)
+        if self.recording:
+            self.saved = (x, y)
+        if self.keepdims:
+            return y
+        return y.reshape(()) if self.axis is None else xp.squeeze(y, axis=self.axis)
+
+    def backward(self, gy):
+        x, y = self.saved
+        g = _expand(gy, x.shape, self.axis, self.keepdims)
+        mask = x == y
+        # ties share the gradient equally, so the result is a proper subgradient
+        count = xp.sum(mask, axis=self.axis, keepdims=True)
+        return (g * mask / count.astype(x.dtype),)
+
+
+class Max(_MaxMin):
+    fn = staticmethod(xp.max)
+
+
+class Min(_MaxMin):
+    fn = staticmethod(xp.min)
+
+
+class Prod(_Reduce):
+    def forward(self, x):
+        y = xp.prod(x, axis=self.axis, keepdims=True)
+        if self.recording:
+            self.saved = (x, y)
+        if self.keepdims:
+            return y
+        return y.reshape(()) if self.axis is None else xp.squeeze(y, axis=self.axis)
+
+    def backward(self, gy):
+        x, y = self.saved
+        g = _expand(gy, x.shape, self.axis, self.keepdims)
+        # product of the others, computed without dividing so zeros are handled exactly
+        axes = tuple(range(x.ndim)) if self.axis is None else self.axis
+        moved = xp.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+        flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
+        left = xp.cumprod(xp.concatenate([xp.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
+        right = xp.flip(xp.cumprod(xp.concatenate(
+            [xp.ones_like(flat[..., :1]), xp.flip(flat[..., 1:], -1)], -1), -1), -1)
+        others = (left * right).reshape(moved.shape)
+        others = xp.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+        return (g * others,)
+
+
+class Var(_Reduce):
+    def __init__(self, axis, keepdims, ddof=0):
+        super().__init__(axis, keepdims)
+        self.ddof = ddof
+
+    def forward(self, x):
+        mean = xp.mean(x, axis=self.axis, keepdims=True)
+        centered = x - mean
+        n = x.size // mean.size if mean.size else 1
+        self.n = n
+        if self.recording:
+            self.saved = centered
+        return xp.sum(centered * centered, axis=self.axis, keepdims=self.keepdims) / (
+            n - self.ddof)
+
+    def backward(self, gy):
+        centered = self.saved
+        g = _expand(gy, centered.shape, self.axis, self.keepdims)
+        return (g * centered * (2.0 / (self.n - self.ddof)),)
+
+
+class LogSumExp(_Reduce):
+    def forward(self, x):
+        m = xp.max(x, axis=self.axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = xp.log(xp.sum(xp.exp(x - m), axis=self.axis, keepdims=True)) + m
+        if self.recording:
+            self.saved = (x, s)
+        if self.keepdims:
+            return s
+        return s.reshape(()) if self.axis is None else xp.squeeze(s, axis=self.axis)
+
+    def backward(self, gy):
+        x, s = self.saved
+        g = _expand(gy, x.shape, self.axis, self.keepdims)
+        return (g * xp.exp(x - s),)
+
+
+def _reduce(cls, x, axis, keepdims, name, **kw):
+    data = raw(x)
+    ndim = xp.ndim(data)
+    axes = normalize_axis(axis, ndim, name)
+    if axes is not None and len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: repeated axis in {axis}")
+    return cls(axes, bool(keepdims), **kw).apply(x)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _reduce(Sum, x, axis, keepdims, "sum")
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (all axes when None)."""
+    return _reduce(Mean, x, axis, keepdims, "mean")
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient."""
+    return _reduce(Max, x, axis, keepdims, "max")
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient."""
+    return _reduce(Min, x, axis, keepdims, "min")
+
+
+amax, amin = max, min
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product over ``axis``."""
+    return _reduce(Prod, x, axis, keepdims, "prod")
+
+
+def var(x, axis=None, keepdims=False):
+    """Population variance over ``axis``."""
+    return _reduce(Var, x, axis, keepdims, "var")
+
+
+def std(x, axis=None, keepdims=False):
+    """Population standard deviation over ``axis``."""
+    from ember.ops.elementwise import sqrt
+
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` over ``axis``, computed stably."""
+    return _reduce(LogSumExp, x, axis, keepdims, "logsumexp")
+
+
+def _index_reduce(fn, name):
+    def op(x, axis=None, keepdims=False):
+        data = raw(x)
+        if axis is not None:
+            normalize_axis(axis, xp.ndim(data), name)
+        return Tensor(xp.asarray(fn(data, axis=axis, keepdims=keepdims)))
+
+    op.__name__ = name
+    op.__doc__ = f"``{name}`` over ``axis`` (no gradient)."
+    return op
+
+
+argmax = _index_reduce(xp.argmax, "argmax")
+argmin = _index_reduce(xp.argmin, "argmin")
+all = _index_reduce(xp.all, "all")  # noqa: A001
+any = _index_reduce(xp.any, "any")  # noqa: A001
+count_nonzero = _index_reduce(xp.count_nonzero, "count_nonzero")
