@@ -24,6 +24,41 @@ KERAS_MODULES = {
     "model": "keras",
 }
 
+# kind -> the ember module whose import registers that kind's built-in names
+_KIND_MODULES = {
+    "layer": "ember.layers",
+    "activation": "ember.activations",
+    "initializer": "ember.initializers",
+    "regularizer": "ember.regularizers",
+    "constraint": "ember.constraints",
+    "optimizer": "ember.optimizers",
+    "schedule": "ember.optimizers.schedules",
+    "loss": "ember.losses",
+    "metric": "ember.metrics",
+    "callback": "ember.callbacks",
+    "model": "ember.models",
+}
+_loaded = set()
+
+
+def _ensure(kind):
+    """Import the module that registers ``kind``'s built-ins (once), so lookups work before the
+    user has imported it."""
+    kinds = [kind] if kind else list(_KIND_MODULES)
+    for k in kinds:
+        if k in _loaded or k not in _KIND_MODULES:
+            continue
+        _loaded.add(k)
+        import importlib
+
+        try:
+            importlib.import_module(_KIND_MODULES[k])
+        except ModuleNotFoundError as e:
+            if e.name != _KIND_MODULES[k]:
+                raise
+            _loaded.discard(k)
+
+
 _TABLE = {}  # (kind, key) -> object; key is a class name, alias or registered name
 _CUSTOM = {}  # registered name ("package>Name") -> object
 _NAMES = {}  # id(object) -> (kind, canonical name, registered name or None)
@@ -66,6 +101,7 @@ def get_registered_name(obj):
 def get_registered_object(name, custom_objects=None, kind=None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    _ensure(kind)
     if name in _CUSTOM:
         return _CUSTOM[name]
     if kind is not None:
@@ -78,11 +114,13 @@ def get_registered_object(name, custom_objects=None, kind=None):
 
 def names(kind):
     """The identifiers known for ``kind``, sorted."""
+    _ensure(kind)
     return sorted(key for (k, key) in _TABLE if k == kind)
 
 
 def lookup(kind, identifier, custom_objects=None):
     """The object registered as ``identifier`` in ``kind``; a ValueError lists the valid names."""
+    _ensure(kind)
     obj = None
     if custom_objects and identifier in custom_objects:
         obj = custom_objects[identifier]
@@ -207,6 +245,7 @@ def deserialize(config, custom_objects=None, kind=None, safe_mode=True):
                 "ember.saving.register_keras_serializable or pass it in custom_objects."
             )
         return obj
+    _ensure(kind)
     registered = config.get("registered_name")
     cls = None
     if custom_objects:

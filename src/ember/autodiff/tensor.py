@@ -15,7 +15,7 @@ from ember.backend import xp
 class Tensor:
     """An immutable n-dimensional array that takes part in automatic differentiation."""
 
-    __slots__ = ("data", "_rec", "_keras_logits", "__weakref__")
+    __slots__ = ("data", "_rec", "_keras_logits", "_keras_mask", "__weakref__")
     __array_priority__ = 1000
     _is_trainable_var = False
 
@@ -23,6 +23,7 @@ class Tensor:
         self.data = data
         self._rec = ()
         self._keras_logits = None
+        self._keras_mask = None
 
     # -- array protocol ----------------------------------------------------------------------
     @property
@@ -75,8 +76,7 @@ class Tensor:
         return bool(self.data)
 
     def __repr__(self):
-        body = repr(self.data).replace("array(", "").rstrip(")")
-        return f"<Tensor shape={self.shape} dtype={self.dtype.name} {body}>"
+        return f"<Tensor shape={self.shape} dtype={self.dtype.name} value={self.data.tolist()}>"
 
     def __hash__(self):
         return id(self)

@@ -1,0 +1,516 @@
+"""Layer: the base class of every layer and model.
+
+The contract, as Keras 3: ``__init__`` stores and validates the configuration;
+``build(input_shape)`` creates the weights with ``add_weight``; ``call(inputs, training=None)``
+only computes; ``get_config`` returns the constructor arguments. ``__call__`` is the one
+template that converts inputs, builds lazily, checks the ``input_spec``, passes ``training`` and
+masks, and records Functional graph nodes when called on symbolic inputs. Subclasses never
+override ``__call__``.
+"""
+
+import inspect
+import operator
+import threading
+
+from ember import config, registry
+from ember.autodiff.tape import active_tapes
+from ember.autodiff.tensor import Tensor, Variable
+from ember.backend import xp
+from ember.layers.input_spec import assert_input_compatibility
+from ember.layers.node import KerasTensor, Node, flatten, is_symbolic, map_structure
+from ember.utils.naming import auto_name
+
+_ctx = threading.local()  # the `training` value set by the outermost call
+
+
+def _training_from_context(training):
+    if training is None:
+        return getattr(_ctx, "training", None)
+    return training
+
+
+_ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
+                   "input_length"}
+
+
+def dtype_policy_config(name):
+    """Keras 3's ``dtype`` entry: the DTypePolicy envelope."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
+            "registered_name": None}
+
+
+def standardize_dtype(dtype):
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, dict):  # a DTypePolicy envelope from a file
+        return standardize_dtype(dtype.get("config", {}).get("name"))
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        return str(dtype.name)
+    name = str(dtype)
+    if name.startswith("mixed_"):
+        return name.split("_", 1)[1]
+    return xp.dtype(name).name
+
+
+_SIGNATURES = {}  # class -> (call takes `training`, call takes `mask`)
+
+
+def _call_signature(layer):
+    cls = type(layer)
+    sig = _SIGNATURES.get(cls)
+    if sig is None:
+        params = inspect.signature(layer.call).parameters
+        sig = ("training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()),
+               "mask" in params)
+        _SIGNATURES[cls] = sig
+    return sig
+
+
+class Layer:
+    """Base class of all layers. See the module docstring for the contract."""
+
+    def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        unknown = set(kwargs) - _ALLOWED_KWARGS
+        if unknown:
+            raise TypeError(
+                f"{self.__class__.__name__}: unrecognized keyword arguments: {sorted(unknown)}. "
+                f"Received: {kwargs}"
+            )
+        object.__setattr__(self, "_layers", [])
+        object.__setattr__(self, "_own_weights", [])
+        object.__setattr__(self, "_non_trainable_ids", set())
+        self._trainable = bool(trainable)
+        self.name = name or auto_name(self.__class__.__name__)
+        self._dtype = standardize_dtype(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._inbound_nodes = []
+        self._losses = []
+        self._build_shapes = None
+        self.activity_regularizer = registry.get("regularizer", activity_regularizer)
+        shape = kwargs.get("input_shape")
+        if shape is None and kwargs.get("input_dim") is not None:
+            shape = (kwargs["input_dim"],)
+        batch_shape = kwargs.get("batch_input_shape")
+        if batch_shape is None and shape is not None:
+            batch_shape = (kwargs.get("batch_size"),) + tuple(shape)
+        self._batch_input_shape = tuple(batch_shape) if batch_shape is not None else None
+        self._initial_weights = kwargs.get("weights")
+
+    # -- attribute tracking: sub-layers and variables assigned as attributes ---------------------
+    def __setattr__(self, key, value):
+        if not key.startswith("__") and "_layers" in self.__dict__:
+            if isinstance(value, Layer) and value is not self:
+                if not any(value is l for l in self._layers):
+                    self._layers.append(value)
+            elif isinstance(value, (list, tuple)) and value and all(
+                    isinstance(v, Layer) for v in value):
+                for v in value:
+                    if not any(v is l for l in self._layers):
+                        self._layers.append(v)
+            elif isinstance(value, Variable) and not any(value is w for w in self._own_weights):
+                self._own_weights.append(value)
+        object.__setattr__(self, key, value)
+
+    # -- dtype and trainable ----------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype
+
+    @property
+    def dtype_policy(self):
+        return self._dtype
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for w in self._own_weights:
+            if id(w) not in self._non_trainable_ids:
+                w.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    # -- weights -----------------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None):
+        """Create a weight of this layer (a Variable named ``<layer>/<name>``)."""
+        shape = tuple(() if shape is None else shape)
+        for d in shape:
+            if d is None or int(d) < 0:
+                raise ValueError(
+                    f"Layer {self.__class__.__name__} '{self.name}': cannot create weight "
+                    f"{name!r} with shape {shape}; every dimension must be a known non-negative "
+                    "integer."
+                )
+        dtype = standardize_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
+        init = registry.get("initializer", initializer)
+        value = init(shape, dtype=dtype)
+        var = Variable(xp.asarray(value, dtype=dtype), dtype=dtype, trainable=trainable,
+                       name=name or f"variable_{len(self._own_weights)}")
+        var.path = f"{self.name}/{var.name}"
+        if not trainable:
+            self._non_trainable_ids.add(id(var))
+        var.regularizer = registry.get("regularizer", regularizer)
+        var.constraint = registry.get("constraint", constraint)
+        if not self._trainable:
+            var.trainable = False
+        self._own_weights.append(var)
+        return var
+
+    def _flat_layers(self):
+        seen, out, stack = set(), [], list(self._layers)
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+        return out
+
+    def _all_weights(self):
+        """Own weights then the sub-layers' weights, each once, in creation order."""
+        seen, out = set(), []
+        for w in self._own_weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._flat_layers():
+            for w in layer._all_weights():
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        seen = {id(w) for w in own}
+        for layer in self._flat_layers():
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    own.append(w)
+        return own
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self._all_weights() if id(w) not in trainable]
+
+    @property
+    def weights(self):
+        """Trainable weights first, then non-trainable ones (Keras's order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self):
+        """The weights' values as a list of NumPy arrays."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays (same order and shapes as ``get_weights``)."""
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Layer {self.__class__.__name__} '{self.name}' expects {len(params)} weight "
+                f"arrays, but set_weights received {len(weights)}."
+            )
+        for p, w in zip(params, weights):
+            w = xp.asarray(w)
+            if tuple(w.shape) != tuple(p.shape):
+                raise ValueError(
+                    f"Layer '{self.name}': weight {p.path} has shape {p.shape}, but the value "
+                    f"given has shape {w.shape}."
+                )
+            p.assign(w)
+
+    def count_params(self):
+        """The number of scalars in the weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so its weights do not exist. Call it on "
+                "data or call build(input_shape) first."
+            )
+        return int(sum(w.size for w in self.weights))
+
+    # -- losses ------------------------------------------------------------------------------------
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Activity losses of the last call plus weight-regularization penalties, as Tensors
+        computed now (so that, inside a tape, their gradients flow)."""
+        out = list(self._losses)
+        for layer in self._flat_layers():
+            out.extend(layer._losses)
+        for w in self._all_weights():
+            if w.regularizer is not None and w.trainable:
+                out.append(w.regularizer(w))
+        return out
+
+    def _clear_losses(self):
+        self._losses = []
+        for layer in self._flat_layers():
+            layer._losses = []
+
+    # -- building ----------------------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def _build_overridden(self):
+        return type(self).build is not Layer.build
+
+    def _maybe_build(self, shapes):
+        if self.built:
+            return
+        if self._build_overridden():
+            self._build_shapes = shapes
+            self.build(shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def get_build_config(self):
+        if self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_list(self._build_shapes)}
+
+    def build_from_config(self, config):
+        if not config:
+            return
+        if "input_shape" in config and config["input_shape"] is not None:
+            self._maybe_build(_shape_tuple(config["input_shape"]))
+        elif "shapes_dict" in config:
+            shapes = {k: _shape_tuple(v) for k, v in config["shapes_dict"].items()}
+            if self._build_overridden():
+                self.build(**shapes)
+            self.built = True
+
+    # -- calling -----------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"Layer '{self.name}' was called without inputs.")
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, args, kwargs)
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._maybe_build(_shapes_of(inputs))
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self)
+        has_training, has_mask = _call_signature(self)
+        training = _training_from_context(kwargs.pop("training", None))
+        if has_training:
+            kwargs["training"] = training
+        if has_mask and "mask" not in kwargs:
+            mask = _mask_of(inputs)
+            if mask is not None:
+                kwargs["mask"] = mask
+        outer = getattr(_ctx, "training", None)
+        set_ctx = training is not None and outer is None
+        if set_ctx:
+            _ctx.training = training
+        try:
+            self._losses = []
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            if set_ctx:
+                _ctx.training = None
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        if self.supports_masking or hasattr(self, "compute_mask") and \
+                type(self).compute_mask is not Layer.compute_mask:
+            mask = self.compute_mask(inputs, _mask_of(inputs))
+            if mask is not None:
+                for out, m in zip(flatten(outputs), flatten(mask) if isinstance(
+                        mask, (list, tuple)) else [mask] * len(flatten(outputs))):
+                    if isinstance(out, Tensor):
+                        out._keras_mask = m
+        return outputs
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    def _convert_inputs(self, inputs):
+        dtype = self._dtype if self.autocast else None
+
+        def convert(x):
+            if isinstance(x, Tensor):
+                if dtype is not None and x.data.dtype.kind == "f" and x.data.dtype != dtype:
+                    return x.astype(dtype)
+                return x
+            if x is None or isinstance(x, (str, bool)):
+                return x
+            array = xp.asarray(x)
+            if array.dtype.kind == "f" and dtype is not None and array.dtype != dtype:
+                array = array.astype(dtype)
+            elif array.dtype.kind == "O":
+                raise TypeError(
+                    f"Layer '{self.name}' received an input it cannot convert to an array: "
+                    f"{type(x).__name__}"
+                )
+            return Tensor(array)
+
+        return map_structure(convert, inputs)
+
+    # -- symbolic (Functional API) calls -----------------------------------------------------------
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Output KerasTensors for symbolic ``inputs``: from ``compute_output_shape`` when the
+        layer defines it, else by running ``call`` on zeros with unknown dimensions set to two
+        different sizes (a dimension that differs between the runs is unknown)."""
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            out_shapes = self.compute_output_shape(shapes)
+            return _specs_from_shapes(out_shapes, self._dtype)
+        runs = []
+        for fill in (2, 3):
+            dummy = map_structure(
+                lambda t, fill=fill: Tensor(xp.zeros(
+                    tuple(fill if d is None else d for d in t.shape), dtype=t.dtype))
+                if isinstance(t, KerasTensor) else t, inputs)
+            saved = list(active_tapes())
+            active_tapes().clear()
+            try:
+                kwargs2 = dict(kwargs)
+                if _call_signature(self)[0]:
+                    kwargs2["training"] = False
+                out = self.call(dummy, *args, **kwargs2)
+            finally:
+                active_tapes().extend(saved)
+            runs.append(out)
+        return _merge_runs(runs[0], runs[1])
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        if not self.built:
+            self._maybe_build(map_structure(lambda t: t.shape, inputs))
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self)
+        outputs = self.compute_output_spec(inputs, *args, **kwargs)
+        node_index = len(self._inbound_nodes)
+        for i, t in enumerate(flatten(outputs)):
+            t._keras_history = (self, node_index, i)
+            t.name = self.name if len(flatten(outputs)) == 1 else f"{self.name}_{i}"
+        self._inbound_nodes.append(Node(self, (inputs,) + tuple(args), dict(kwargs), outputs))
+        return outputs
+
+    # -- configuration -----------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments (Keras's base keys: name, trainable, dtype)."""
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": dtype_policy_config(self._dtype)}
+        if self._batch_input_shape is not None:
+            cfg["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None:
+            cfg["activity_regularizer"] = registry.serialize(self.activity_regularizer)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "dtype" in config:
+            config["dtype"] = standardize_dtype(config["dtype"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+
+def positive_int(value, layer, arg):
+    """``value`` as an int, or a ValueError naming the layer and the argument."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        n = None
+    if n is None or isinstance(value, bool) or n <= 0:
+        raise ValueError(
+            f"{layer}: `{arg}` must be a positive integer. Received: {arg}={value!r}"
+        )
+    return n
+
+
+def _shapes_of(inputs):
+    return map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs)
+
+
+def _mask_of(inputs):
+    masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+    if not any(m is not None for m in masks):
+        return None
+    return masks[0] if len(masks) == 1 else masks
+
+
+def _shape_list(shapes):
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+        return list(shapes)
+    if isinstance(shapes, (list, tuple)):
+        return [_shape_list(s) for s in shapes]
+    if isinstance(shapes, dict):
+        return {k: _shape_list(v) for k, v in shapes.items()}
+    return shapes
+
+
+def _shape_tuple(shape):
+    if isinstance(shape, list) and all(d is None or isinstance(d, int) for d in shape):
+        return tuple(shape)
+    if isinstance(shape, (list, tuple)):
+        return [_shape_tuple(s) for s in shape]
+    return shape
+
+
+def _specs_from_shapes(shapes, dtype):
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+        return KerasTensor(shapes, dtype)
+    if isinstance(shapes, (list, tuple)):
+        return type(shapes)(_specs_from_shapes(s, dtype) for s in shapes)
+    if isinstance(shapes, dict):
+        return {k: _specs_from_shapes(v, dtype) for k, v in shapes.items()}
+    raise TypeError(f"compute_output_shape returned {shapes!r}, expected a shape tuple")
+
+
+def _merge_runs(a, b):
+    if isinstance(a, Tensor):
+        shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+        return KerasTensor(shape, a.dtype.name)
+    if isinstance(a, (list, tuple)):
+        return type(a)(_merge_runs(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: _merge_runs(a[k], b[k]) for k in a}
+    if a is None:
+        return None
+    raise TypeError(f"A layer's call returned {type(a).__name__}; expected Tensors")

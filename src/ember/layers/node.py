@@ -1,0 +1,85 @@
+"""Symbolic tensors and nodes: how the Functional API records a graph.
+
+``keras.Input`` yields a :class:`KerasTensor` (a shape and a dtype, no data). Calling a layer on
+KerasTensors creates a :class:`Node` (the layer, its call arguments, its outputs) and new
+KerasTensors whose ``_keras_history`` points back to it. A Functional model replays the nodes in
+topological order.
+"""
+
+
+class KerasTensor:
+    """A symbolic tensor: shape (None for unknown dimensions), dtype and where it came from."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = str(dtype)
+        self.name = name
+        self._keras_history = history  # (layer, node_index, tensor_index)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __hash__(self):
+        return id(self)
+
+    def __len__(self):
+        raise TypeError("A symbolic KerasTensor has no length; use .shape")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            "A symbolic KerasTensor (an Input or a layer output in the Functional API) has no "
+            "value. Build a model with keras.Model(inputs, outputs) and call it on data."
+        )
+
+
+class Node:
+    """One call of a layer on symbolic inputs."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten(call_args) if isinstance(t, KerasTensor)]
+        self.input_tensors += [t for t in flatten(list(call_kwargs.values()))
+                               if isinstance(t, KerasTensor)]
+
+    @property
+    def parent_nodes(self):
+        out = []
+        for t in self.input_tensors:
+            layer, index, _ = t._keras_history
+            out.append(layer._inbound_nodes[index])
+        return out
+
+
+def flatten(structure):
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for s in structure:
+            out.extend(flatten(s))
+        return out
+    if isinstance(structure, dict):
+        out = []
+        for k in structure:
+            out.extend(flatten(structure[k]))
+        return out
+    return [structure]
+
+
+def map_structure(fn, structure):
+    if isinstance(structure, list):
+        return [map_structure(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def is_symbolic(structure):
+    return any(isinstance(t, KerasTensor) for t in flatten(structure))

@@ -1,0 +1,50 @@
+"""Fused ops that exist for speed: one node instead of several on the tape."""
+
+from ember.autodiff.function import Function
+from ember.backend import xp
+
+
+class Affine(Function):
+    """``activation(x @ kernel + bias)`` over the last axis of ``x``, with ``activation`` None or
+    ``"relu"``: the Dense layer's whole computation as one op (one GEMM forward, at most two
+    backward, no temporaries beyond the output)."""
+
+    def __init__(self, relu=False):
+        self.relu = relu
+
+    def forward(self, x, kernel, bias=None):
+        shape = x.shape
+        x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
+        y = x2 @ kernel
+        if bias is not None:
+            y += bias
+        if self.relu:
+            xp.maximum(y, 0, out=y)
+        if self.recording:
+            self.saved = (x2, kernel, y, shape)
+        return y.reshape(shape[:-1] + (kernel.shape[1],)) if x.ndim != 2 else y
+
+    def backward(self, gy):
+        x2, kernel, y, shape = self.saved
+        g = gy.reshape(-1, kernel.shape[1]) if gy.ndim != 2 else gy
+        if self.relu:
+            g = g * (y > 0)
+        gx = (g @ kernel.T).reshape(shape) if self.needs[0] else None
+        gk = x2.T @ g if self.needs[1] else None
+        if len(self.needs) > 2:
+            gb = g.sum(axis=0) if self.needs[2] else None
+            return gx, gk, gb
+        return gx, gk
+
+
+def affine(x, kernel, bias=None, relu=False):
+    """``x @ kernel + bias`` (then ReLU when ``relu``) over the last axis of ``x``."""
+    xs, ks = tuple(getattr(x, "shape", ())), tuple(kernel.shape)
+    if len(xs) < 1 or len(ks) != 2 or xs[-1] != ks[0]:
+        raise ValueError(
+            f"affine: the last axis of the input ({xs[-1] if xs else None}) must equal the "
+            f"kernel's first axis. Received input shape {xs} and kernel shape {ks}"
+        )
+    if bias is None:
+        return Affine(relu).apply(x, kernel)
+    return Affine(relu).apply(x, kernel, bias)

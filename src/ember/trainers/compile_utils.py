@@ -1,0 +1,164 @@
+"""What ``compile`` resolves: the loss per output, loss weights, and the metrics per output."""
+
+from ember import ops
+from ember.layers.node import flatten
+
+
+def _output_names(model, count):
+    names = getattr(model, "output_names", None)
+    if names and len(names) == count:
+        return list(names)
+    return [f"output_{i}" for i in range(count)] if count > 1 else ["output"]
+
+
+def _per_output(spec, names, what):
+    """A list with one entry per output from a single value, a list, or a dict by name."""
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in names]
+        if unknown:
+            raise ValueError(
+                f"compile: {what} names outputs {unknown} that the model does not have. "
+                f"Its outputs are {names}."
+            )
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)) and not (what == "metrics" and len(names) == 1):
+        if len(spec) != len(names):
+            raise ValueError(
+                f"compile: {what} has {len(spec)} entries, but the model has {len(names)} "
+                f"outputs ({names})."
+            )
+        return list(spec)
+    return [spec] * len(names)
+
+
+class LossContainer:
+    """The compiled loss: one loss per output, weighted and summed."""
+
+    def __init__(self, loss, loss_weights=None):
+        self.spec = loss
+        self.loss_weights = loss_weights
+        self.losses = None
+        self.names = None
+        self.weights = None
+
+    def build(self, model, y_pred):
+        from ember import losses
+
+        preds = flatten(y_pred)
+        self.names = _output_names(model, len(preds))
+        specs = _per_output(self.spec, self.names, "loss")
+        self.losses = [losses.get(s) if s is not None else None for s in specs]
+        if self.loss_weights is None:
+            self.weights = [1.0] * len(preds)
+        else:
+            self.weights = [1.0 if w is None else float(w)
+                            for w in _per_output(self.loss_weights, self.names, "loss_weights")]
+
+    def __call__(self, model, y_true, y_pred, sample_weight=None):
+        """The total loss and the per-output losses (a list, for logging when several)."""
+        if self.losses is None:
+            self.build(model, y_pred)
+        preds = flatten(y_pred)
+        if isinstance(y_true, dict):
+            trues = [y_true.get(n) for n in self.names]
+        else:
+            trues = flatten(y_true) if isinstance(y_true, (list, tuple)) else [y_true]
+        if len(trues) != len(preds):
+            raise ValueError(
+                f"The model has {len(preds)} outputs, but {len(trues)} targets were given."
+            )
+        sws = flatten(sample_weight) if isinstance(sample_weight, (list, tuple)) else [
+            sample_weight] * len(preds)
+        total = None
+        parts = []
+        for fn, w, t, p, sw in zip(self.losses, self.weights, trues, preds, sws):
+            if fn is None or t is None:
+                parts.append(None)
+                continue
+            value = fn(t, p, sample_weight=sw) if sw is not None else fn(t, p)
+            parts.append(value)
+            term = value if w == 1.0 else ops.multiply(value, w)
+            total = term if total is None else ops.add(total, term)
+        if total is None:
+            raise ValueError("No loss to compute: every output's loss is None.")
+        return total, parts
+
+
+class MetricsContainer:
+    """The compiled metrics of every output; 'accuracy' resolves by the shapes, as Keras."""
+
+    def __init__(self, metrics, weighted_metrics=None):
+        self.spec = metrics
+        self.weighted_spec = weighted_metrics
+        self.per_output = None
+
+    def build(self, model, y_true, y_pred):
+        preds = flatten(y_pred)
+        names = _output_names(model, len(preds))
+        trues = [y_true.get(n) for n in names] if isinstance(y_true, dict) else (
+            flatten(y_true) if isinstance(y_true, (list, tuple)) else [y_true])
+        self.per_output = []
+        for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
+            if not spec:
+                continue
+            if isinstance(spec, (list, tuple)) and len(preds) > 1 and spec and isinstance(
+                    spec[0], (list, tuple)):
+                specs = list(spec)
+            elif isinstance(spec, dict):
+                specs = [spec.get(n) for n in names]
+            else:
+                specs = [spec] * len(preds)
+            for i, (s, t, p) in enumerate(zip(specs, trues, preds)):
+                for ident in (s if isinstance(s, (list, tuple)) else [s] if s else []):
+                    metric = _resolve(ident, t, p)
+                    if len(preds) > 1:
+                        metric.name = f"{names[i]}_{metric.name}"
+                    self.per_output.append((i, metric, weighted))
+
+    @property
+    def metrics(self):
+        return [m for _, m, _ in self.per_output or []]
+
+    def update(self, model, y_true, y_pred, sample_weight=None):
+        if self.per_output is None:
+            self.build(model, y_true, y_pred)
+        if not self.per_output:
+            return
+        preds = [ops.convert_to_numpy(p) for p in flatten(y_pred)]
+        names = _output_names(model, len(preds))
+        trues = [y_true.get(n) for n in names] if isinstance(y_true, dict) else (
+            flatten(y_true) if isinstance(y_true, (list, tuple)) else [y_true])
+        for i, metric, weighted in self.per_output:
+            if weighted and sample_weight is not None:
+                metric.update_state(trues[i], preds[i], sample_weight=sample_weight)
+            else:
+                metric.update_state(trues[i], preds[i])
+
+
+def _resolve(identifier, y_true, y_pred):
+    from ember import metrics
+
+    if identifier in ("accuracy", "acc"):
+        t_shape = tuple(getattr(y_true, "shape", ()))
+        p_shape = tuple(getattr(y_pred, "shape", ()))
+        if p_shape and p_shape[-1] == 1:
+            m = metrics.BinaryAccuracy(name=identifier)
+        elif len(t_shape) < len(p_shape) or (t_shape and t_shape[-1] == 1 and p_shape[-1] > 1):
+            m = metrics.SparseCategoricalAccuracy(name=identifier)
+        else:
+            m = metrics.CategoricalAccuracy(name=identifier)
+        return m
+    if identifier in ("crossentropy", "ce"):
+        t_shape = tuple(getattr(y_true, "shape", ()))
+        p_shape = tuple(getattr(y_pred, "shape", ()))
+        if p_shape and p_shape[-1] == 1:
+            return metrics.BinaryCrossentropy(name=identifier)
+        if len(t_shape) < len(p_shape):
+            return metrics.SparseCategoricalCrossentropy(name=identifier)
+        return metrics.CategoricalCrossentropy(name=identifier)
+    m = metrics.get(identifier)
+    if isinstance(m, type):
+        m = m()
+    if not hasattr(m, "update_state"):
+        m = metrics.MeanMetricWrapper(m, name=getattr(m, "__name__", "metric"))
+    return m

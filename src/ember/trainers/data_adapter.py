@@ -1,0 +1,222 @@
+"""Turning what users pass to fit/evaluate/predict into batches.
+
+Arrays (one, a list, or a dict, for several inputs or outputs) are sliced into batches,
+shuffled each epoch when asked; Python iterables and generators yield ready-made batches
+``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+"""
+
+import math
+
+from ember.autodiff.tensor import Tensor
+from ember.backend import np
+from ember.layers.node import flatten, map_structure
+
+
+def _to_array(x):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return x.data
+    if hasattr(x, "__array__") or isinstance(x, (list, tuple, int, float)):
+        return np.asarray(x)
+    raise TypeError(
+        "Unrecognized data type: expected NumPy arrays, lists of arrays, dicts of arrays, or a "
+        f"Python generator of batches. Received: {type(x).__name__}"
+    )
+
+
+def is_array_like(x):
+    leaves = flatten(x)
+    return bool(leaves) and all(
+        leaf is None or isinstance(leaf, (Tensor, np.ndarray, int, float)) or (
+            isinstance(leaf, list) and not _is_generator(leaf)) for leaf in leaves)
+
+
+def _is_generator(x):
+    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+        x, (list, tuple, dict, np.ndarray, Tensor)))
+
+
+def standardize_arrays(x):
+    """Leaves of ``x`` as arrays; a list of plain numbers stays one array, as Keras."""
+    if isinstance(x, list) and x and all(isinstance(v, (int, float)) for v in flatten(x)):
+        return np.asarray(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(standardize_arrays(v) for v in x)
+    if isinstance(x, dict):
+        return {k: standardize_arrays(v) for k, v in x.items()}
+    return _to_array(x)
+
+
+def check_cardinality(x, y, sample_weight):
+    sizes = {}
+    for name, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if data is None:
+            continue
+        sizes[name] = [int(a.shape[0]) if a is not None and a.ndim else 1
+                       for a in flatten(data) if a is not None]
+    counts = {n for v in sizes.values() for n in v}
+    if len(counts) > 1:
+        detail = "\n".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError(
+            "Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+            f"samples.\n{detail}"
+        )
+    return counts.pop() if counts else 0
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 steps=None):
+        self.x = standardize_arrays(x)
+        self.y = standardize_arrays(y) if y is not None else None
+        self.sample_weight = standardize_arrays(sample_weight) if sample_weight is not None \
+            else None
+        self.num_samples = check_cardinality(self.x, self.y, self.sample_weight)
+        if batch_size is None:
+            batch_size = 32
+        if int(batch_size) <= 0:
+            raise ValueError(f"batch_size must be a positive integer. Received: {batch_size}")
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps = steps if steps is not None else math.ceil(
+            self.num_samples / self.batch_size)
+
+    def __len__(self):
+        return self.steps
+
+    def epoch(self):
+        n, bs = self.num_samples, self.batch_size
+        order = None
+        if self.shuffle and self.shuffle != "batch":
+            from ember import config
+
+            order = config.rng().permutation(n)
+        step = 0
+        while step < self.steps:
+            start = (step * bs) % max(n, 1)
+            end = min(start + bs, n)
+            key = order[start:end] if order is not None else slice(start, end)
+
+            def take(a, key=key):
+                return None if a is None else a[key]
+
+            xb = map_structure(take, self.x)
+            yb = map_structure(take, self.y) if self.y is not None else None
+            sw = map_structure(take, self.sample_weight) if self.sample_weight is not None \
+                else None
+            yield xb, yb, sw
+            step += 1
+
+    def split(self, fraction):
+        """Keep the first ``1 - fraction`` of the samples; return the rest as validation data
+        (the last samples, before any shuffling, as Keras)."""
+        if not 0 < fraction < 1:
+            raise ValueError(
+                f"validation_split must be in (0, 1). Received: validation_split={fraction}"
+            )
+        cut = int(self.num_samples * (1 - fraction))
+        if cut == 0 or cut == self.num_samples:
+            raise ValueError(
+                f"validation_split={fraction} leaves no training or no validation samples out "
+                f"of {self.num_samples}"
+            )
+
+        def head(a):
+            return None if a is None else a[:cut]
+
+        def tail(a):
+            return None if a is None else a[cut:]
+
+        val = (map_structure(tail, self.x), map_structure(tail, self.y) if self.y is not None
+               else None, map_structure(tail, self.sample_weight)
+               if self.sample_weight is not None else None)
+        self.x = map_structure(head, self.x)
+        if self.y is not None:
+            self.y = map_structure(head, self.y)
+        if self.sample_weight is not None:
+            self.sample_weight = map_structure(head, self.sample_weight)
+        self.num_samples = cut
+        self.steps = math.ceil(cut / self.batch_size)
+        return val
+
+
+def unpack(batch):
+    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> a triple."""
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(
+            "A data batch must be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of "
+            f"length {len(batch)}"
+        )
+    return batch, None, None
+
+
+class IterableBatches:
+    """Batches from a Python iterable, generator, or a PyDataset-like object."""
+
+    def __init__(self, data, steps=None):
+        self.data = data
+        self.steps = steps
+        self._iterator = None
+        self.num_samples = None
+        try:
+            self._len = len(data) if steps is None else steps
+        except TypeError:
+            self._len = None
+
+    def __len__(self):
+        return self._len
+
+    def epoch(self):
+        if hasattr(self.data, "__getitem__") and hasattr(self.data, "__len__") and not isinstance(
+                self.data, (list, tuple)):
+            # a PyDataset / Sequence: index batches; shuffling is the dataset's job
+            n = len(self.data) if self.steps is None else self.steps
+            for i in range(n):
+                yield unpack(self.data[i % len(self.data)])
+            if hasattr(self.data, "on_epoch_end"):
+                self.data.on_epoch_end()
+            return
+        if self.steps is None:
+            for batch in self.data:
+                yield unpack(batch)
+            return
+        # with steps, keep drawing from one iterator across epochs (an infinite generator)
+        if self._iterator is None:
+            self._iterator = iter(self.data)
+        for _ in range(self.steps):
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = iter(self.data) if not hasattr(self.data, "__next__") else None
+                if self._iterator is None:
+                    return
+                try:
+                    batch = next(self._iterator)
+                except StopIteration:
+                    return
+            yield unpack(batch)
+
+
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+    """The batch source for fit/evaluate/predict."""
+    if x is None:
+        raise ValueError("No data given: x is None.")
+    if is_array_like(x) and not isinstance(x, (list, tuple)) or (
+            isinstance(x, (list, tuple, dict)) and is_array_like(x)):
+        return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                            steps=steps)
+    if y is not None:
+        raise ValueError(
+            "When x is a generator or an iterable of batches, y must be None: the batches "
+            "carry the targets."
+        )
+    return IterableBatches(x, steps=steps)

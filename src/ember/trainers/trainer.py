@@ -1,0 +1,459 @@
+"""Trainer: compile, fit, evaluate, predict, and the *_on_batch methods.
+
+One training loop, written once. Users customise it through ``train_step``, callbacks,
+custom layers, losses and metrics. The per-step path is kept short on purpose: the MNIST
+tutorial runs 1,875 steps per epoch, and every Python call in a step shows in its time.
+"""
+
+from collections.abc import Mapping
+
+from ember import ops
+from ember.autodiff.tape import GradientTape
+from ember.autodiff.tensor import Tensor
+from ember.backend import np
+from ember.layers.node import flatten, map_structure
+from ember.trainers import data_adapter
+from ember.trainers.compile_utils import LossContainer, MetricsContainer
+
+
+class LazyLogs(Mapping):
+    """Logs whose values are computed (from the metrics) only when a callback reads them."""
+
+    def __init__(self, trainer, prefix=""):
+        self._trainer = trainer
+        self._prefix = prefix
+        self._values = None
+
+    def _get(self):
+        if self._values is None:
+            self._values = self._trainer._metric_results(self._prefix)
+        return self._values
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+    def __repr__(self):
+        return repr(self._get())
+
+
+class Trainer:
+    """The training half of ``Model``."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._loss_container = None
+        self._metrics_container = None
+        self._loss_tracker = None
+        self._compile_config = None
+        self._train_fn_cache = None
+
+    # -- compile -----------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure training: the optimizer, the loss (per output) and the metrics."""
+        from ember import metrics as metrics_module
+        from ember import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self._loss_container = LossContainer(loss, loss_weights) if loss is not None else None
+        self._metrics_container = MetricsContainer(metrics, weighted_metrics)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = None
+        self.compiled = True
+        self._compile_config = {
+            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+            "jit_compile": False,
+        }
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        from ember import registry
+
+        cfg = dict(self._compile_config)
+        cfg["optimizer"] = registry.serialize(self.optimizer)
+        cfg["loss"] = _serialize_spec(cfg["loss"])
+        cfg["metrics"] = _serialize_spec(cfg["metrics"])
+        cfg["weighted_metrics"] = _serialize_spec(cfg["weighted_metrics"])
+        return cfg
+
+    def compile_from_config(self, config):
+        from ember import registry
+
+        cfg = dict(config)
+        cfg["optimizer"] = registry.deserialize(cfg.get("optimizer"), kind="optimizer") \
+            if isinstance(cfg.get("optimizer"), dict) else cfg.get("optimizer", "rmsprop")
+        for key in ("loss", "metrics", "weighted_metrics"):
+            cfg[key] = _deserialize_spec(cfg.get(key), "loss" if key == "loss" else "metric")
+        allowed = {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics",
+                   "run_eagerly", "steps_per_execution", "jit_compile"}
+        self.compile(**{k: v for k, v in cfg.items() if k in allowed})
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    @property
+    def metrics(self):
+        out = []
+        if self._loss_tracker is not None:
+            out.append(self._loss_tracker)
+        if self._metrics_container is not None:
+            out.extend(self._metrics_container.metrics)
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+        for m in self._output_loss_trackers or []:
+            m.reset_state()
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() on model '{self.name}' before {what}()."
+            )
+        if self._loss_container is None and what in ("fit", "evaluate", "train_on_batch",
+                                                     "test_on_batch") and \
+                type(self).train_step is Trainer.train_step:
+            raise ValueError(
+                f"Model '{self.name}' was compiled without a loss; pass loss= to compile() "
+                f"before {what}()."
+            )
+
+    # -- steps -------------------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus the model's own losses (regularization, add_loss)."""
+        total, parts = self._loss_container(self, y, y_pred, sample_weight)
+        self._last_output_losses = parts
+        extra = self.losses
+        if extra:
+            total = ops.add(total, ops.sum(ops.stack([ops.cast(e, total.dtype)
+                                                      for e in extra])))
+        return total
+
+    def train_step(self, data):
+        """One step: forward, loss, gradients, optimizer update, metrics. Override to customise
+        training; return the logs (a dict, or None to use the compiled metrics)."""
+        x, y, sample_weight = data
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        variables = self.trainable_variables
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply(grads, variables)
+        self._update_metrics(loss, y, y_pred, sample_weight)
+        return None
+
+    def test_step(self, data):
+        x, y, sample_weight = data
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._update_metrics(loss, y, y_pred, sample_weight)
+        return None
+
+    def predict_step(self, data):
+        x, _, _ = data
+        return self(x, training=False)
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight):
+        batch = _batch_size_of(y_pred)
+        self._loss_tracker.update_state(loss.data, sample_weight=batch)
+        parts = getattr(self, "_last_output_losses", None)
+        if parts and len(parts) > 1:
+            from ember import metrics as metrics_module
+
+            if self._output_loss_trackers is None:
+                names = self._loss_container.names
+                self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss")
+                                              for n in names]
+            for tracker, part in zip(self._output_loss_trackers, parts):
+                if part is not None:
+                    tracker.update_state(part.data, sample_weight=batch)
+        if y is not None:
+            self._metrics_container.update(self, y, y_pred, sample_weight)
+
+    def _metric_results(self, prefix=""):
+        logs = {}
+        for m in self.metrics:
+            logs[prefix + m.name] = _to_float(m.result())
+        for m in self._output_loss_trackers or []:
+            logs[prefix + m.name] = _to_float(m.result())
+        return logs
+
+    # -- fit ---------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs; returns a ``History``."""
+        from ember.callbacks import CallbackList
+
+        self._assert_compiled("fit")
+        data = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size,
+                                         shuffle=shuffle, steps=steps_per_epoch)
+        if validation_split and validation_data is None:
+            if not isinstance(data, data_adapter.ArrayBatches):
+                raise ValueError(
+                    "validation_split is only supported for array inputs; pass "
+                    "validation_data for generators."
+                )
+            validation_data = data.split(validation_split)
+        if class_weight is not None:
+            data = _ClassWeighted(data, class_weight)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = data_adapter.unpack(tuple(validation_data)) if isinstance(
+                validation_data, (tuple, list)) else (validation_data, None, None)
+            val = data_adapter.make_batches(vx, vy, vsw,
+                                            batch_size=validation_batch_size or batch_size,
+                                            steps=validation_steps)
+        verbose = 1 if verbose == "auto" else verbose
+        steps = len(data) if hasattr(data, "__len__") else None
+        cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                           verbose=verbose, epochs=epochs, steps=steps)
+        self.stop_training = False
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            step = -1
+            for step, batch in enumerate(data.epoch()):
+                cbs.on_train_batch_begin(step)
+                out = self._run_train_step(batch)
+                cbs.on_train_batch_end(step, out if out is not None else LazyLogs(self))
+                if self.stop_training:
+                    break
+            if step < 0:
+                raise ValueError(
+                    "The training data produced no batch in this epoch (an empty dataset, or "
+                    "an exhausted generator without steps_per_epoch)."
+                )
+            logs = self._metric_results()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_batches(val, callbacks=None)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _run_train_step(self, batch):
+        x, y, sw = batch
+        if not self.built or self.optimizer is not None and not getattr(
+                self.optimizer, "built", False):
+            self._build_for(x)
+        out = self.train_step((x, y, sw))
+        if out is not None and not isinstance(out, Mapping):
+            raise TypeError("train_step must return a dict of logs or None")
+        if out is not None:
+            return {k: _to_float(v) for k, v in out.items()}
+        return None
+
+    def _build_for(self, x):
+        if not self.built:
+            self(x, training=False)
+        if self.optimizer is not None and not getattr(self.optimizer, "built", False):
+            self.optimizer.build(self.trainable_variables)
+
+    # -- evaluate ----------------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss and metrics on the given data (a scalar, a list, or a dict)."""
+        self._assert_compiled("evaluate")
+        data = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size,
+                                         steps=steps)
+        verbose = 1 if verbose == "auto" else verbose
+        logs = self._evaluate_batches(data, callbacks=callbacks, verbose=verbose)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_batches(self, data, callbacks=None, verbose=0):
+        from ember.callbacks import CallbackList
+
+        steps = len(data) if hasattr(data, "__len__") else None
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                           epochs=1, steps=steps, mode="test") if (callbacks or verbose) else None
+        self.reset_metrics()
+        if cbs:
+            cbs.on_test_begin()
+        for step, (x, y, sw) in enumerate(data.epoch()):
+            if cbs:
+                cbs.on_test_batch_begin(step)
+            if not self.built:
+                self(x, training=False)
+            self.test_step((x, y, sw))
+            if cbs:
+                cbs.on_test_batch_end(step, LazyLogs(self))
+        logs = self._metric_results()
+        if cbs:
+            cbs.on_test_end(logs)
+        return logs
+
+    # -- predict -----------------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as NumPy arrays, computed in batches (32 by default)."""
+        verbose = 1 if verbose == "auto" else verbose
+        if not callbacks and verbose in (0, 1) and data_adapter.is_array_like(x) and not \
+                isinstance(x, dict) and steps is None:
+            flat = flatten(x)
+            n = flat[0].shape[0] if hasattr(flat[0], "shape") and flat[0].ndim else None
+            if n is not None and n <= (batch_size or 32):
+                # one batch: no batching machinery, no progress bar
+                return _to_numpy(self.predict_step((x, None, None)))
+        data = data_adapter.make_batches(x, batch_size=batch_size, steps=steps)
+        from ember.callbacks import CallbackList
+
+        n_steps = len(data) if hasattr(data, "__len__") else None
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                           epochs=1, steps=n_steps, mode="predict") if (
+            callbacks or verbose) else None
+        if cbs:
+            cbs.on_predict_begin()
+        outputs = []
+        for step, (xb, _, _) in enumerate(data.epoch()):
+            if cbs:
+                cbs.on_predict_batch_begin(step)
+            out = _to_numpy(self.predict_step((xb, None, None)))
+            outputs.append(out)
+            if cbs:
+                cbs.on_predict_batch_end(step, {"outputs": out})
+        if cbs:
+            cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the input produced no batch.")
+        return _concat(outputs)
+
+    # -- single batches ----------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns the loss and metrics (of this batch)."""
+        self._assert_compiled("train_on_batch")
+        self.reset_metrics()
+        x = data_adapter.standardize_arrays(x)
+        y = data_adapter.standardize_arrays(y) if y is not None else None
+        if class_weight is not None:
+            sample_weight = _class_weights_for(y, class_weight)
+        out = self._run_train_step((x, y, sample_weight))
+        logs = out if out is not None else self._metric_results()
+        return _logs_return(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        self.reset_metrics()
+        self.test_step((x, y, sample_weight))
+        return _logs_return(self._metric_results(), return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch, as NumPy arrays: the shortest path (no batching, no tape)."""
+        return _to_numpy(self(x, training=False))
+
+
+class _ClassWeighted:
+    """Wraps a batch source, turning ``class_weight`` into per-sample weights."""
+
+    def __init__(self, data, class_weight):
+        self.data = data
+        self.class_weight = class_weight
+
+    def __len__(self):
+        return len(self.data)
+
+    def epoch(self):
+        for x, y, sw in self.data.epoch():
+            cw = _class_weights_for(y, self.class_weight)
+            yield x, y, cw if sw is None else sw * cw
+
+
+def _class_weights_for(y, class_weight):
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("class_weight is only supported for models with a single output.")
+    labels = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(axis=-1)
+    labels = labels.reshape(len(labels), -1)[:, 0].astype("int64")
+    table = np.ones(max(int(labels.max()) + 1, max(class_weight) + 1), dtype="float32")
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    return table[labels]
+
+
+def _batch_size_of(y_pred):
+    first = y_pred if isinstance(y_pred, Tensor) else flatten(y_pred)[0]
+    return first.shape[0] if first.ndim else 1
+
+
+def _to_float(value):
+    if isinstance(value, Tensor):
+        value = value.data
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _to_numpy(out):
+    return map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
+
+
+def _concat(outputs):
+    first = outputs[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(outputs, axis=0) if len(outputs) > 1 else first
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concat([o[i] for o in outputs]) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _concat([o[k] for o in outputs]) for k in first}
+    return outputs
+
+
+def _logs_return(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _serialize_spec(spec):
+    from ember import registry
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return [_serialize_spec(s) for s in spec]
+    if isinstance(spec, dict):
+        return {k: _serialize_spec(v) for k, v in spec.items()}
+    return registry.serialize(spec)
+
+
+def _deserialize_spec(spec, kind):
+    from ember import registry
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, list):
+        return [_deserialize_spec(s, kind) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec:
+        return registry.deserialize(spec, kind=kind)
+    if isinstance(spec, dict):
+        return {k: _deserialize_spec(v, kind) for k, v in spec.items()}
+    return spec
+
+

@@ -1,0 +1,23 @@
+"""Unique names for layers and models (``dense``, ``dense_1``, ...), as Keras."""
+
+import collections
+
+from ember.registry import to_snake_case
+
+_counters = collections.defaultdict(int)
+
+
+def unique_name(base):
+    """``base`` the first time, then ``base_1``, ``base_2``, ..."""
+    n = _counters[base]
+    _counters[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def auto_name(cls_name):
+    return unique_name(to_snake_case(cls_name))
+
+
+def clear_session():
+    """Reset the name counters (as ``keras.utils.clear_session``)."""
+    _counters.clear()
