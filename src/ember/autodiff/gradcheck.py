@@ -7,6 +7,13 @@ from ember.autodiff.tape import GradientTape
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
 
+_active = [0]  # > 0 while a check runs: layers then keep float64 inputs (no autocast)
+
+
+def checking():
+    """True while ``check_gradients`` runs (layers skip their float32 autocast then)."""
+    return _active[0] > 0
+
 
 class GradientCheckError(AssertionError):
     """Raised by ``check_gradients`` when an analytic gradient disagrees with the numeric one."""
@@ -43,6 +50,7 @@ def check_gradients(fn, inputs, variables=(), eps=1e-6, tolerance=1e-5, seed=0,
     variables = list(variables)
     saved = [v.data for v in variables]
     rng = xp.random.default_rng(seed)
+    _active[0] += 1
     try:
         for v in variables:
             v.data = v.data.astype("float64")
@@ -92,6 +100,7 @@ def check_gradients(fn, inputs, variables=(), eps=1e-6, tolerance=1e-5, seed=0,
                 )
         return report
     finally:
+        _active[0] -= 1
         for v, d in zip(variables, saved):
             v.data = d
 

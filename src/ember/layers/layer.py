@@ -13,6 +13,7 @@ import operator
 import threading
 
 from ember import config, registry
+from ember.autodiff import gradcheck
 from ember.autodiff.tape import active_tapes
 from ember.autodiff.tensor import Tensor, Variable
 from ember.backend import xp
@@ -365,7 +366,7 @@ class Layer:
         return mask if self.supports_masking else None
 
     def _convert_inputs(self, inputs):
-        dtype = self._dtype if self.autocast else None
+        dtype = self._dtype if self.autocast and not gradcheck.checking() else None
 
         def convert(x):
             if isinstance(x, Tensor):
