@@ -31,6 +31,26 @@ def _topological_nodes(outputs):
     return order
 
 
+def _layers_by_depth(nodes, outputs):
+    """Layers ordered as Keras orders them: by decreasing depth (distance from the outputs),
+    ties in traversal order, inputs first."""
+    depth = {}
+    for node in reversed(nodes):  # children before parents
+        d = depth.setdefault(id(node), 0)
+        for parent in node.parent_nodes:
+            depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
+    top = max(depth.values(), default=0) + 1
+    layer_depth, first_seen, layers = {}, {}, []
+    for i, node in enumerate(nodes):
+        layer = node.layer
+        d = top if isinstance(layer, InputLayer) else depth[id(node)]
+        if id(layer) not in first_seen:
+            first_seen[id(layer)] = i
+            layers.append(layer)
+        layer_depth[id(layer)] = max(layer_depth.get(id(layer), -1), d)
+    return sorted(layers, key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
+
+
 @registry.register("model", name="Functional")
 class Functional(Model):
     """``keras.Model(inputs, outputs)``: replays the recorded layer calls in order."""
@@ -69,11 +89,8 @@ class Functional(Model):
                     f"Model(inputs, outputs): the outputs depend on input '{node.layer.name}', "
                     "which is not among the model's inputs."
                 )
-        layers = []
-        for node in self._nodes:
-            if not any(node.layer is l for l in layers):
-                layers.append(node.layer)
-        self._layers_list = layers
+        self._layers_list = _layers_by_depth(self._nodes, self.outputs)
+        layers = self._layers_list
         for layer in layers:
             if not any(layer is l for l in self._layers):
                 self._layers.append(layer)
