@@ -14,4 +14,4 @@ _verf = xp.frompyfunc(math.erf, 1, 1)
 def erf(x):
     """Elementwise erf, returned in ``x``'s float dtype."""
     x = xp.asarray(x)
-    return _verf(x).astype(x.dtype if x.dtype.kind == "f" else "float64")
+    return xp.asarray(_verf(x)).astype(x.dtype if x.dtype.kind == "f" else "float64")

@@ -1,13 +1,25 @@
 """Helpers shared by the op families: unwrapping, dtype rules, broadcasting gradients."""
 
+from ember import config
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
+
+_PY_SCALARS = (int, float, bool)
 
 
 def unbroadcast(g, shape):
     """Sum ``g`` down to ``shape``: the gradient of broadcasting an input of that shape."""
     if g.shape == shape:
         return g
+    # Summing over leading axes only (a bias gradient): a matrix-vector product is several times
+    # faster than NumPy's reduction over a short last axis.
+    lead = g.ndim - len(shape)
+    while lead < g.ndim and shape[lead - (g.ndim - len(shape))] == 1 and g.shape[lead] != 1:
+        lead += 1
+    if g.shape[lead:] == shape[len(shape) - (g.ndim - lead):] and g.dtype.kind == "f":
+        rows = g.size // max(1, _prod(g.shape[lead:]))
+        if rows >= 256 and g.size:
+            return (xp.ones(rows, dtype=g.dtype) @ g.reshape(rows, -1)).reshape(shape)
     extra = g.ndim - len(shape)
     if extra:
         g = g.sum(axis=tuple(range(extra)))
@@ -18,21 +30,41 @@ def unbroadcast(g, shape):
 
 
 def binary_operands(a, b, op_name):
-    """Raw arrays for a binary op, casting a non-Tensor constant to the tensor's float dtype so
-    that a float64 NumPy constant never silently upcasts a float32 computation."""
+    """Operands of a binary op (Tensors or arrays), following one promotion rule.
+
+    A constant (Python scalar, NumPy scalar or array) next to a float Tensor takes the tensor's
+    float dtype, so that a float64 constant never silently upcasts a float32 computation (NumPy 2
+    would upcast for a NumPy float64 scalar). A Python float next to an integer Tensor makes the
+    result floatx, as in Keras. Two constants follow ``convert_to_tensor`` (Python floats become
+    floatx).
+    """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         return a, b
     if ta:
-        return a, _constant_like(b, a.data)
+        return _int_to_float(a, b), _constant_like(b, a.data)
     if tb:
-        return _constant_like(a, b.data), b
-    a, b = xp.asarray(a), xp.asarray(b)
-    return a, b
+        return _constant_like(a, b.data), _int_to_float(b, a)
+    return _as_constant(a), _as_constant(b)
+
+
+def _as_constant(value):
+    if isinstance(value, xp.ndarray):
+        return value
+    array = xp.asarray(value)
+    if array.dtype == xp.float64 and not isinstance(value, xp.generic):
+        array = array.astype(config.floatx())
+    return array
+
+
+def _int_to_float(t, other):
+    if type(other) is float and t.data.dtype.kind in "iub":
+        return Tensor(t.data.astype(config.floatx()))
+    return t
 
 
 def _constant_like(value, ref):
-    if isinstance(value, (int, float, bool)):
+    if type(value) in _PY_SCALARS:
         return value  # NumPy 2 keeps the array's dtype for Python scalars
     array = xp.asarray(value)
     if ref.dtype.kind == "f" and array.dtype.kind in "fiub" and array.dtype != ref.dtype:
@@ -59,3 +91,17 @@ def shape_of(x):
 
 def raw(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def as_float_tensor(x):
+    """A Tensor for ``x``; Python floats and lists of floats become floatx."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(_as_constant(x))
+
+
+def _prod(values):
+    n = 1
+    for v in values:
+        n *= v
+    return n

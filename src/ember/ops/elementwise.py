@@ -1,9 +1,11 @@
 """Elementwise ops with full broadcasting, and their gradients."""
 
+import math
+
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor, convert_to_tensor
 from ember.backend import xp
-from ember.ops._helpers import binary_operands, raw, unbroadcast
+from ember.ops._helpers import as_float_tensor, binary_operands, raw, unbroadcast
 
 
 class _Binary(Function):
@@ -92,8 +94,8 @@ class Power(_Binary):
         if self.needs[0]:
             ga = unbroadcast(gy * b * a ** (b - 1), xp.shape(a))
         if self.needs[1]:
-            safe = xp.where(a > 0, a, 1)
-            gb = unbroadcast(gy * y * xp.log(safe), xp.shape(b))
+            safe = xp.log(xp.where(xp.asarray(a) > 0, a, 1)).astype(gy.dtype, copy=False)
+            gb = unbroadcast(gy * y * safe, xp.shape(b))
         return ga, gb
 
 
@@ -249,6 +251,10 @@ class Clip(Function):
 
     def backward(self, gy):
         x = self.saved
+        if self.lo is None:
+            return (gy * (x <= self.hi),)
+        if self.hi is None:
+            return (gy * (x >= self.lo),)
         return (gy * ((x >= self.lo) & (x <= self.hi)),)
 
 
@@ -313,7 +319,15 @@ absolute = abs
 
 def clip(x, x_min, x_max):
     """Clip values to ``[x_min, x_max]``; the gradient passes inside the interval."""
-    return Clip(raw(x_min), raw(x_max)).apply(x)
+    x = as_float_tensor(x)
+    return Clip(_bound(x_min, x.dtype), _bound(x_max, x.dtype)).apply(x)
+
+
+def _bound(value, dtype):
+    value = raw(value)
+    if value is None or type(value) in (int, float) or dtype.kind != "f":
+        return value
+    return xp.asarray(value).astype(dtype, copy=False)
 
 
 def where(condition, x1=None, x2=None):
@@ -364,7 +378,127 @@ mod = _nograd(xp.mod)
 
 
 def reciprocal(x):
+    """``1 / x``."""
     return divide(1.0, x)
+
+
+# -- more unary math: y = f(x), dy/dx from x and y -------------------------------------------
+class _Math(Function):
+    """``y = f(x)`` with ``gx = gy * df(x, y)``; subclasses define ``f`` and ``df``."""
+
+    def forward(self, x):
+        y = self.f(x)
+        if self.recording:
+            self.saved = (x, y)
+        return y
+
+    def backward(self, gy):
+        x, y = self.saved
+        return (gy * self.df(x, y),)
+
+
+class Sin(_Math):
+    f = staticmethod(xp.sin)
+
+    def df(self, x, y):
+        return xp.cos(x)
+
+
+class Cos(_Math):
+    f = staticmethod(xp.cos)
+
+    def df(self, x, y):
+        return -xp.sin(x)
+
+
+class Tan(_Math):
+    f = staticmethod(xp.tan)
+
+    def df(self, x, y):
+        return 1 + y * y
+
+
+class Arctan(_Math):
+    f = staticmethod(xp.arctan)
+
+    def df(self, x, y):
+        return 1 / (1 + x * x)
+
+
+class Sinh(_Math):
+    f = staticmethod(xp.sinh)
+
+    def df(self, x, y):
+        return xp.cosh(x)
+
+
+class Cosh(_Math):
+    f = staticmethod(xp.cosh)
+
+    def df(self, x, y):
+        return xp.sinh(x)
+
+
+class Expm1(_Math):
+    f = staticmethod(xp.expm1)
+
+    def df(self, x, y):
+        return y + 1
+
+
+class Log2(_Math):
+    f = staticmethod(xp.log2)
+
+    def df(self, x, y):
+        return 1 / (x * math.log(2))
+
+
+class Log10(_Math):
+    f = staticmethod(xp.log10)
+
+    def df(self, x, y):
+        return 1 / (x * math.log(10))
+
+
+class Rsqrt(_Math):
+    def f(self, x):
+        return 1 / xp.sqrt(x)
+
+    def df(self, x, y):
+        return -0.5 * y * y * y
+
+
+class Erf(_Math):
+    def f(self, x):
+        from ember.ops._erf import erf as _erf
+
+        return _erf(x)
+
+    def df(self, x, y):
+        return (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
+
+
+def _float_unary(cls, name):
+    def op(x):
+        return cls().apply(x)
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}``, with its gradient."
+    return op
+
+
+sin = _float_unary(Sin, "sin")
+cos = _float_unary(Cos, "cos")
+tan = _float_unary(Tan, "tan")
+arctan = _float_unary(Arctan, "arctan")
+sinh = _float_unary(Sinh, "sinh")
+cosh = _float_unary(Cosh, "cosh")
+expm1 = _float_unary(Expm1, "expm1")
+log2 = _float_unary(Log2, "log2")
+log10 = _float_unary(Log10, "log10")
+rsqrt = _float_unary(Rsqrt, "rsqrt")
+erf = _float_unary(Erf, "erf")
+logical_xor = _nograd(xp.logical_xor)
 
 
 def stop_gradient(x):

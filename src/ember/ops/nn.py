@@ -190,7 +190,6 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def log_softmax_any(x, axis):
-    from ember.ops.activations import log_softmax
 
     return log_softmax(x, axis=axis)
 
@@ -233,11 +232,69 @@ def dropout(x, rate, noise_shape=None, seed=None):
 
 
 def _rng_for(seed):
+    """The generator for a Keras ``seed`` argument: ember's global one for None, a fresh one
+    for an int (the same draws each call, as Keras), the next state of a SeedGenerator."""
     if seed is None:
         return config.rng()
     if hasattr(seed, "next_generator"):
         return seed.next_generator()
-    return xp.random.default_rng(seed)
+    if isinstance(seed, Tensor):
+        seed = seed.data
+    try:
+        return xp.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "A seed must be None, an int or a SeedGenerator. "
+            f"Received: seed={seed!r} of type {type(seed).__name__}") from None
+
+
+def multi_hot(inputs, num_classes, axis=-1, dtype=None):
+    """Multi-hot encode integer labels: ``one_hot`` reduced by max over the label axis."""
+    labels = xp.asarray(raw(inputs))
+    out = one_hot(labels, num_classes, axis=axis, dtype=dtype).data
+    return Tensor(out.max(axis=0 if labels.ndim <= 1 else 1))
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 - the Keras name
+    """The ``k`` largest values along the last axis and their indices (ties: lower index
+    first, as TensorFlow). The values carry gradients."""
+    from ember.ops.shape import take_along_axis
+
+    data = raw(x)
+    n = xp.shape(data)[-1] if xp.ndim(data) else 0
+    if not 0 <= k <= n:
+        raise ValueError(f"top_k: k={k} is out of range for an input of shape {xp.shape(data)}")
+    order = xp.argsort(-data, axis=-1, kind="stable")[..., :k]
+    return take_along_axis(x, order, axis=-1), Tensor(order.astype("int32"))
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
+
+    return E.negative(softplus(E.negative(x)))
+
+
+def hard_silu(x):
+    """``x * hard_sigmoid(x)``."""
+
+    return E.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x`` divided by its ``order``-norm along ``axis`` (at least ``epsilon``), as Keras."""
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"normalize: order must be an int >= 1. Received: order={order}")
+    eps = config.epsilon() if epsilon is None else epsilon
+    x = convert_to_tensor(x)
+    if order == 2:
+        sq = R.sum(E.square(x), axis=axis, keepdims=True)
+        return E.multiply(x, E.rsqrt(E.maximum(sq, eps * eps)))
+    from ember.ops.linalg import norm
+
+    return E.divide(x, E.maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
 
 
 def moments(x, axes, keepdims=False, synchronized=False):
@@ -245,3 +302,29 @@ def moments(x, axes, keepdims=False, synchronized=False):
     m = R.mean(x, axis=axes, keepdims=keepdims)
     v = R.var(x, axis=axes, keepdims=keepdims)
     return m, v
+
+
+# Convolution, pooling and the activations are part of keras.ops.nn too.
+from ember.ops.activations import (  # noqa: E402,F401
+    elu,
+    gelu,
+    hard_sigmoid,
+    leaky_relu,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+)
+from ember.ops.conv import (  # noqa: E402,F401
+    conv,
+    conv_transpose,
+    depthwise_conv,
+    separable_conv,
+)
+from ember.ops.pooling import average_pool, max_pool  # noqa: E402,F401

@@ -206,3 +206,55 @@ argmin = _index_reduce(xp.argmin, "argmin")
 all = _index_reduce(xp.all, "all")  # noqa: A001
 any = _index_reduce(xp.any, "any")  # noqa: A001
 count_nonzero = _index_reduce(xp.count_nonzero, "count_nonzero")
+
+
+class Cumsum(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return xp.cumsum(x, axis=self.axis)
+
+    def backward(self, gy):
+        ax = self.axis
+        return (xp.flip(xp.cumsum(xp.flip(gy, ax), axis=ax), ax),)
+
+
+def cumsum(x, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (of the flattened input when None)."""
+    if axis is None:
+        from ember.ops.shape import reshape
+
+        x = reshape(x, (-1,))
+        axis = 0
+    (ax,) = normalize_axis(axis, xp.ndim(raw(x)), "cumsum")
+    out = Cumsum(ax).apply(x)
+    if dtype is not None:
+        from ember.ops.elementwise import cast
+
+        out = cast(out, dtype)
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    """Median over ``axis`` (no gradient)."""
+    return Tensor(xp.asarray(xp.median(raw(x), axis=axis, keepdims=keepdims)))
+
+
+def average(x, axis=None, weights=None):
+    """Mean over ``axis``, weighted by ``weights`` (broadcastable along ``axis``) if given."""
+    if weights is None:
+        return mean(x, axis=axis)
+    from ember.ops import elementwise as E
+
+    if axis is not None and xp.ndim(raw(weights)) == 1 and xp.ndim(raw(x)) > 1:
+        (ax,) = normalize_axis(axis, xp.ndim(raw(x)), "average")
+        shape = [1] * xp.ndim(raw(x))
+        shape[ax] = -1
+        from ember.ops.shape import reshape
+
+        weights = reshape(weights, shape)
+    from ember.ops.shape import broadcast_to
+
+    w = broadcast_to(weights, xp.broadcast_shapes(xp.shape(raw(x)), xp.shape(raw(weights))))
+    return E.divide(sum(E.multiply(x, weights), axis=axis), sum(w, axis=axis))

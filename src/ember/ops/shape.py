@@ -111,7 +111,7 @@ class GetItem(Function):
 
 def _is_fancy(key):
     keys = key if isinstance(key, tuple) else (key,)
-    return builtins.any(not isinstance(k, (int, slice, type(None), type(Ellipsis)))
+    return builtins.any(not isinstance(k, (int, builtins.slice, type(None), type(Ellipsis)))
                         for k in keys)
 
 
@@ -184,10 +184,10 @@ def split(x, indices_or_sections, axis=0):
         bounds = list(range(0, n + 1, step))
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
-    index = [slice(None)] * len(shape)
+    index = [builtins.slice(None)] * len(shape)
     out = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        index[ax] = slice(lo, hi)
+        index[ax] = builtins.slice(lo, hi)
         out.append(getitem(x, tuple(index)))
     return out
 
@@ -225,3 +225,404 @@ def flatten(x, start_axis=1):
     for d in shape[start_axis:]:
         rest *= d
     return Reshape(tuple(shape[:start_axis]) + (rest,)).apply(x)
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes."""
+    ndim = xp.ndim(raw(x))
+    a, b = normalize_axis((axis1, axis2), ndim, "swapaxes")
+    perm = list(range(ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return Transpose(tuple(perm)).apply(x)
+
+
+def moveaxis(x, source, destination):
+    """Move axes to new positions (the others keep their order)."""
+    ndim = xp.ndim(raw(x))
+    src = normalize_axis(source, ndim, "moveaxis")
+    dst = normalize_axis(destination, ndim, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError(
+            f"moveaxis: source {source} and destination {destination} differ in length")
+    order = [i for i in range(ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Transpose(tuple(order)).apply(x)
+
+
+def unstack(x, num=None, axis=0):
+    """Split along ``axis`` into a list of tensors without that axis."""
+    shape = xp.shape(raw(x))
+    (ax,) = normalize_axis(axis, len(shape), "unstack")
+    if num is not None and num != shape[ax]:
+        raise ValueError(f"unstack: num={num} but axis {axis} of shape {shape} has {shape[ax]}")
+    index = [builtins.slice(None)] * len(shape)
+    out = []
+    for i in range(shape[ax]):
+        index[ax] = i
+        out.append(getitem(x, tuple(index)))
+    return out
+
+
+# -- gathering ------------------------------------------------------------------------------------
+class Take(Function):
+    """``take(x, indices, axis)``; the gradient accumulates repeated indices."""
+
+    def __init__(self, indices, axis):
+        self.indices, self.axis = indices, axis
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.take(x, self.indices, axis=self.axis)
+
+    def backward(self, gy):
+        g = xp.zeros(self.in_shape, dtype=gy.dtype)
+        ax, idx = self.axis, self.indices
+        if ax == 0 and idx.ndim == 1 and len(self.in_shape) == 2 and idx.size > 64:
+            _rows_add(g, idx, gy)
+        else:
+            xp.add.at(g, (builtins.slice(None),) * ax + (idx,), gy)
+        return (g,)
+
+
+def _rows_add(g, idx, gy):
+    """``g[idx] += gy`` with repeated rows accumulated, through a sort and one reduceat."""
+    idx = idx % g.shape[0]
+    order = xp.argsort(idx, kind="stable")
+    sidx = idx[order]
+    starts = xp.flatnonzero(xp.concatenate(([True], sidx[1:] != sidx[:-1])))
+    g[sidx[starts]] = xp.add.reduceat(gy[order], starts, axis=0)
+
+
+def _index_array(indices, op):
+    idx = xp.asarray(raw(indices))
+    if idx.dtype.kind == "f":
+        if idx.size and not xp.all(idx == xp.floor(idx)):
+            raise TypeError(f"{op}: indices must be integers. Received dtype {idx.dtype}")
+        idx = idx.astype("int64")
+    elif idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be integers. Received dtype {idx.dtype}")
+    return idx
+
+
+def take(x, indices, axis=None):
+    """Gather ``x``'s slices at ``indices`` along ``axis`` (of the flattened ``x`` when None).
+
+    Negative indices count from the end; the output shape is ``x.shape[:axis] +
+    indices.shape + x.shape[axis + 1:]``.
+    """
+    idx = _index_array(indices, "take")
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    shape = xp.shape(raw(x))
+    (ax,) = normalize_axis(axis, len(shape), "take")
+    n = shape[ax]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(
+            f"take: indices must be in [{-n}, {n}) for axis {axis} of an input of shape {shape}."
+            f" Received indices with min {idx.min()} and max {idx.max()} "
+            f"(indices shape {idx.shape})")
+    return Take(idx, ax).apply(x)
+
+
+class TakeAlongAxis(Function):
+    def __init__(self, indices, axis):
+        self.indices, self.axis = indices, axis
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.take_along_axis(x, self.indices, axis=self.axis)
+
+    def backward(self, gy):
+        g = xp.zeros(self.in_shape, dtype=gy.dtype)
+        index = []
+        for d, n in enumerate(gy.shape):
+            if d == self.axis:
+                index.append(xp.broadcast_to(self.indices, gy.shape))
+                continue
+            shape = [1] * gy.ndim
+            shape[d] = n
+            grid = xp.arange(n) if self.in_shape[d] == n else xp.zeros(n, dtype=int)
+            index.append(grid.reshape(shape))
+        xp.add.at(g, tuple(index), gy)
+        return (g,)
+
+
+def take_along_axis(x, indices, axis=None):
+    """Pick values along ``axis`` at ``indices`` (which has ``x``'s rank), as NumPy."""
+    idx = _index_array(indices, "take_along_axis")
+    if axis is None:
+        x = reshape(x, (-1,))
+        idx = idx.reshape(-1)
+        axis = 0
+    shape = xp.shape(raw(x))
+    (ax,) = normalize_axis(axis, len(shape), "take_along_axis")
+    if idx.ndim != len(shape):
+        raise ValueError(
+            f"take_along_axis: indices of shape {idx.shape} must have the rank of the input "
+            f"(shape {shape})")
+    n = shape[ax]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(
+            f"take_along_axis: indices out of range for axis {axis} of an input of shape {shape}")
+    return TakeAlongAxis(idx, ax).apply(x)
+
+
+# -- slicing helpers ----------------------------------------------------------------------------
+def slice(inputs, start_indices, shape):  # noqa: A001 - the Keras name
+    """The block of ``inputs`` starting at ``start_indices`` with size ``shape`` (-1: to the
+    end), as ``keras.ops.slice``."""
+    in_shape = xp.shape(raw(inputs))
+    start = [int(s) for s in raw(start_indices)]
+    sizes = [int(s) for s in raw(shape)]
+    if len(start) != len(in_shape) or len(sizes) != len(in_shape):
+        raise ValueError(
+            f"slice: start_indices {start} and shape {sizes} must have one entry per axis of "
+            f"the input (shape {in_shape})")
+    key = []
+    for s, n, d in zip(start, sizes, in_shape):
+        stop = d if n == -1 else s + n
+        if s < 0 or stop > d or stop < s:
+            raise ValueError(
+                f"slice: the block starting at {start} with shape {sizes} does not fit in an "
+                f"input of shape {in_shape}")
+        key.append(builtins.slice(s, stop))
+    return getitem(inputs, tuple(key))
+
+
+class SliceUpdate(Function):
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x, u):
+        y = x.copy()
+        y[self.key] = u
+        return y
+
+    def backward(self, gy):
+        gx = gu = None
+        if self.needs[0]:
+            gx = gy.copy()
+            gx[self.key] = 0
+        if self.needs[1]:
+            gu = gy[self.key]
+        return gx, gu
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
+    from ember.ops._helpers import binary_operands
+
+    inputs, updates = binary_operands(inputs, updates, "slice_update")
+    in_shape, up_shape = xp.shape(raw(inputs)), xp.shape(raw(updates))
+    start = [int(s) for s in raw(start_indices)]
+    if len(start) != len(in_shape) or len(up_shape) != len(in_shape) or builtins.any(
+            s < 0 or s + u > d for s, u, d in zip(start, up_shape, in_shape)):
+        raise ValueError(
+            f"slice_update: updates of shape {up_shape} at {start} do not fit in an input of "
+            f"shape {in_shape}")
+    key = tuple(builtins.slice(s, s + u) for s, u in zip(start, up_shape))
+    return SliceUpdate(key).apply(inputs, updates)
+
+
+class Flip(Function):
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return xp.flip(x, self.axes)
+
+    def backward(self, gy):
+        return (xp.flip(gy, self.axes),)
+
+
+def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    axes = normalize_axis(axis, xp.ndim(raw(x)), "flip")
+    return Flip(axes).apply(x)
+
+
+class Roll(Function):
+    def __init__(self, shift, axis):
+        self.shift, self.axis = shift, axis
+
+    def forward(self, x):
+        return xp.roll(x, self.shift, self.axis)
+
+    def backward(self, gy):
+        neg = tuple(-s for s in self.shift) if isinstance(self.shift, tuple) else -self.shift
+        return (xp.roll(gy, neg, self.axis),)
+
+
+def roll(x, shift, axis=None):
+    """Shift elements cyclically along ``axis`` (of the flattened input when None)."""
+    if axis is not None:
+        axis = normalize_axis(axis, xp.ndim(raw(x)), "roll")
+        if not isinstance(shift, int):
+            shift = tuple(int(s) for s in shift)
+    return Roll(shift, axis).apply(x)
+
+
+# -- padding, tiling, repeating -------------------------------------------------------------------
+class Pad(Function):
+    """Constant padding; the gradient is the interior slice."""
+
+    def __init__(self, widths, value):
+        self.widths, self.value = widths, value
+
+    def forward(self, x):
+        out_shape = tuple(d + a + b for d, (a, b) in zip(x.shape, self.widths))
+        self.key = tuple(builtins.slice(a, a + d) for d, (a, _) in zip(x.shape, self.widths))
+        y = xp.full(out_shape, self.value, dtype=x.dtype)
+        y[self.key] = x
+        return y
+
+    def backward(self, gy):
+        return (gy[self.key],)
+
+
+def _pad_widths(pad_width, ndim):
+    pw = xp.asarray(raw(pad_width), dtype="int64")
+    if pw.ndim == 0:
+        pw = xp.broadcast_to(pw, (ndim, 2))
+    elif pw.shape == (2,):
+        pw = xp.broadcast_to(pw, (ndim, 2))
+    elif pw.shape == (1, 2):
+        pw = xp.broadcast_to(pw, (ndim, 2))
+    if pw.shape != (ndim, 2):
+        raise ValueError(
+            f"pad: pad_width must have one (before, after) pair per axis of the input (rank "
+            f"{ndim}). Received pad_width of shape {pw.shape}")
+    if (pw < 0).any():
+        raise ValueError(f"pad: pad_width must be non-negative. Received {pw.tolist()}")
+    return tuple((int(a), int(b)) for a, b in pw)
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pad ``x``; ``pad_width`` holds a ``(before, after)`` pair per axis.
+
+    Modes: ``"constant"`` (``constant_values``, default 0) and ``"reflect"``, ``"symmetric"``,
+    ``"edge"``, ``"wrap"`` (each a gather along every axis, so its gradient is exact).
+    """
+    data = raw(x)
+    ndim = xp.ndim(data)
+    widths = _pad_widths(pad_width, ndim)
+    if mode == "constant":
+        value = 0 if constant_values is None else raw(constant_values)
+        return Pad(widths, value).apply(x)
+    if constant_values is not None:
+        raise ValueError(f"pad: constant_values is only valid for mode='constant' (mode={mode!r})")
+    if mode not in ("reflect", "symmetric", "edge", "wrap"):
+        raise ValueError(
+            "pad: mode must be one of 'constant', 'reflect', 'symmetric', 'edge', 'wrap'. "
+            f"Received: mode={mode!r}")
+    shape = xp.shape(data)
+    for d, (a, b) in enumerate(widths):
+        if a or b:
+            if shape[d] == 0:
+                raise ValueError(
+                    f"pad: mode {mode!r} cannot pad the empty axis {d} (input shape {shape})")
+            index = xp.pad(xp.arange(shape[d]), (a, b), mode=mode)
+            x = Take(index, d).apply(x)
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Tile(Function):
+    def __init__(self, reps):
+        self.reps = reps
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.tile(x, self.reps)
+
+    def backward(self, gy):
+        shape = (1,) * (len(self.reps) - len(self.in_shape)) + self.in_shape
+        split = []
+        for r, d in zip(self.reps, shape):
+            split += [r, d]
+        g = gy.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (g.reshape(self.in_shape),)
+
+
+def tile(x, repeats):
+    """Repeat the whole of ``x`` ``repeats[i]`` times along axis ``i``."""
+    ndim = xp.ndim(raw(x))
+    reps = (int(repeats),) if isinstance(repeats, int) else tuple(int(r) for r in raw(repeats))
+    if builtins.any(r < 0 for r in reps):
+        raise ValueError(f"tile: repeats must be non-negative. Received {reps}")
+    reps = (1,) * (ndim - len(reps)) + reps
+    return Tile(reps).apply(x)
+
+
+class Repeat(Function):
+    """Each element repeated ``r`` times along ``axis`` (an int ``r``)."""
+
+    def __init__(self, r, axis):
+        self.r, self.axis = r, axis
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return xp.repeat(x, self.r, axis=self.axis)
+
+    def backward(self, gy):
+        ax = self.axis
+        shape = self.in_shape[:ax] + (self.in_shape[ax], self.r) + self.in_shape[ax + 1:]
+        return (gy.reshape(shape).sum(axis=ax + 1),)
+
+
+def repeat(x, repeats, axis=None):
+    """Repeat each element ``repeats`` times (an int, or one count per element of ``axis``);
+    the flattened input when ``axis`` is None."""
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    shape = xp.shape(raw(x))
+    (ax,) = normalize_axis(axis, len(shape), "repeat")
+    reps = raw(repeats)
+    if isinstance(reps, int) or xp.ndim(reps) == 0 or xp.size(reps) == 1:
+        r = int(xp.asarray(reps).reshape(()))
+        if r < 0:
+            raise ValueError(f"repeat: repeats must be non-negative. Received {r}")
+        return Repeat(r, ax).apply(x)
+    reps = xp.asarray(reps, dtype="int64")
+    if reps.shape != (shape[ax],) or (reps < 0).any():
+        raise ValueError(
+            f"repeat: repeats of shape {reps.shape} must hold one non-negative count per element "
+            f"of axis {axis} (input shape {shape})")
+    return Take(xp.repeat(xp.arange(shape[ax]), reps), ax).apply(x)
+
+
+# -- triangles and sorting -----------------------------------------------------------------------
+def _tri_mask(x, k, lower):
+    shape = xp.shape(raw(x))
+    if len(shape) < 2:
+        raise ValueError(f"{'tril' if lower else 'triu'}: input must have rank >= 2, got {shape}")
+    n, m = shape[-2:]
+    mask = xp.tri(n, m, k, dtype=bool)
+    return mask if lower else ~xp.tri(n, m, k - 1, dtype=bool)
+
+
+def tril(x, k=0):
+    """The lower triangle (on and below diagonal ``k``) of the last two axes."""
+    from ember.ops.elementwise import where
+
+    return where(_tri_mask(x, k, True), x, 0)
+
+
+def triu(x, k=0):
+    """The upper triangle (on and above diagonal ``k``) of the last two axes."""
+    from ember.ops.elementwise import where
+
+    return where(_tri_mask(x, k, False), x, 0)
+
+
+def sort(x, axis=-1):
+    """Values sorted along ``axis``; the gradient flows back to each value's position."""
+    order = xp.argsort(raw(x), axis=axis, kind="stable")
+    return take_along_axis(x, order, axis=axis)
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (no gradient)."""
+    return Tensor(xp.argsort(raw(x), axis=axis, kind="stable"))

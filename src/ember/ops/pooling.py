@@ -1,0 +1,201 @@
+"""Max and average pooling (1D and 2D, channels_last inside), with their gradients.
+
+Both are a loop over the window positions (``pool_h * pool_w`` of them, never over pixels), each
+position a strided slice of the whole batch: a running ``maximum`` (or sum) forward, and for the
+backward a mask of the first maximum per window (TensorFlow's tie rule) or the averaged gradient,
+written back slice by slice. When the windows do not overlap (strides >= pool size, the common
+case) the backward writes each slice once instead of accumulating.
+
+Padding ``'same'`` follows TensorFlow; a ``'same'`` average excludes the padding from the count.
+"""
+
+from ember import config
+from ember.autodiff.function import Function
+from ember.backend import xp
+from ember.ops._helpers import as_float_tensor
+from ember.ops.conv import crop_hw, normalize_padding, normalize_tuple, pad_hw, position
+
+_ONE = (1, 1)
+
+
+def _geometry(in_hw, pool, strides, padding, op, shape):
+    out_hw, pads = [], []
+    for size, k, s in zip(in_hw, pool, strides):
+        if padding == "valid":
+            o, p = (size - k) // s + 1, (0, 0)
+        else:
+            o = -(-size // s)
+            total = max((o - 1) * s + k - size, 0)
+            p = (total // 2, total - total // 2)
+        if o < 1:
+            raise ValueError(
+                f"{op}: pool_size {tuple(pool)} is larger than the input (shape {shape}) with "
+                f"padding '{padding}'")
+        out_hw.append(o)
+        pads.append(p)
+    return tuple(out_hw), tuple(pads)
+
+
+class _Pool(Function):
+    def __init__(self, pool, strides, padding):
+        self.pool, self.strides, self.padding = pool, strides, padding
+
+    def _setup(self, x):
+        x4 = x[:, None] if x.ndim == 3 else x
+        out_hw, pads = _geometry(x4.shape[1:3], self.pool, self.strides, self.padding,
+                                 self.name, x.shape)
+        self.in_shape, self.out_hw, self.pads = x.shape, out_hw, pads
+        return x4
+
+    def _positions(self, a):
+        for i in range(self.pool[0]):
+            for j in range(self.pool[1]):
+                yield position(a, i, j, self.strides, _ONE, self.out_hw)
+
+    @property
+    def _disjoint(self):
+        return self.strides[0] >= self.pool[0] and self.strides[1] >= self.pool[1]
+
+    def _buffer(self, shape, dtype):
+        """The input-gradient array. Windows that tile it exactly (strides == pool size) write
+        every element they cover, so only the uncovered tails are zeroed."""
+        if self.strides != self.pool:
+            return xp.zeros(shape, dtype=dtype)
+        g = xp.empty(shape, dtype=dtype)
+        h, w = self.out_hw[0] * self.strides[0], self.out_hw[1] * self.strides[1]
+        g[:, h:] = 0
+        g[:, :h, w:] = 0
+        return g
+
+    def _finish(self, y):
+        return y if len(self.in_shape) == 4 else y[:, 0]
+
+    def _grad_input(self, g):
+        in_hw = (1, self.in_shape[1]) if len(self.in_shape) == 3 else self.in_shape[1:3]
+        return crop_hw(g, self.pads, in_hw).reshape(self.in_shape)
+
+
+class MaxPool(_Pool):
+    name = "max_pool"
+
+    def forward(self, x):
+        x4 = self._setup(x)
+        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        xpad = pad_hw(x4, self.pads, low)
+        it = self._positions(xpad)
+        y = next(it).copy()
+        for s in it:
+            xp.maximum(y, s, out=y)
+        if self.recording:
+            self.saved = (xpad, y)
+        return self._finish(y)
+
+    def backward(self, gy):
+        xpad, y = self.saved
+        gy4 = gy[:, None] if gy.ndim == 3 else gy
+        g = self._buffer(xpad.shape, gy.dtype)
+        hit = xp.empty(y.shape, dtype=bool)
+        free = None  # windows whose maximum has not been found yet
+        last = self.pool[0] * self.pool[1] - 1
+        disjoint = self._disjoint
+        for n, (s, gs) in enumerate(zip(self._positions(xpad), self._positions(g))):
+            # the first maximum of each window takes the gradient (TensorFlow's rule)
+            xp.equal(s, y, out=hit)
+            if free is None:
+                free = ~hit
+            else:
+                hit &= free
+                if n != last:
+                    free ^= hit
+            if disjoint:
+                xp.multiply(gy4, hit, out=gs)
+            else:
+                gs += gy4 * hit
+        return (self._grad_input(g),)
+
+
+class AveragePool(_Pool):
+    name = "average_pool"
+
+    def forward(self, x):
+        x4 = self._setup(x)
+        xpad = pad_hw(x4, self.pads, 0)
+        it = self._positions(xpad)
+        y = next(it).copy()
+        for s in it:
+            y += s
+        self.count = self._count(x4.shape[1:3], y.dtype)
+        y /= self.count
+        self.pad_shape = xpad.shape
+        return self._finish(y)
+
+    def _count(self, in_hw, dtype):
+        """The number of non-padding elements in each window: a scalar, or (1, OH, OW, 1)."""
+        if not any(a or b for a, b in self.pads):
+            return dtype.type(self.pool[0] * self.pool[1])
+        counts = []
+        for size, k, s, o, (before, _) in zip(in_hw, self.pool, self.strides, self.out_hw,
+                                               self.pads):
+            start = xp.arange(o) * s
+            counts.append(xp.minimum(start + k, before + size) - xp.maximum(start, before))
+        return xp.outer(counts[0], counts[1]).astype(dtype)[None, :, :, None]
+
+    def backward(self, gy):
+        gy4 = gy[:, None] if gy.ndim == 3 else gy
+        share = gy4 / self.count
+        g = self._buffer(self.pad_shape, gy.dtype)
+        disjoint = self._disjoint
+        for gs in self._positions(g):
+            if disjoint:
+                gs[...] = share
+            else:
+                gs += share
+        return (self._grad_input(g),)
+
+
+def _pool(cls, inputs, pool_size, strides, padding, data_format):
+    op = cls.name
+    x = as_float_tensor(inputs)
+    shape = x.shape
+    if len(shape) not in (3, 4):
+        raise ValueError(
+            f"{op}: inputs must have rank 3 (1D) or 4 (2D), batch first; 3D pooling is not "
+            f"supported. Received input shape {shape}")
+    n = len(shape) - 2
+    pool = normalize_tuple(pool_size, n, "pool_size", op)
+    strides = pool if strides is None else normalize_tuple(strides, n, "strides", op)
+    padding = normalize_padding(padding, op)
+    data_format = data_format or config.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    if n == 1:
+        pool, strides = (1,) + pool, (1,) + strides
+    if data_format == "channels_first":
+        from ember.ops.shape import transpose
+
+        perm = (0,) + tuple(range(2, len(shape))) + (1,)
+        y = cls(pool, strides, padding).apply(transpose(x, perm))
+        return transpose(y, (0, len(shape) - 1) + tuple(range(1, len(shape) - 1)))
+    return cls(pool, strides, padding).apply(x)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling (1D or 2D), as ``keras.ops.max_pool``.
+
+    Args:
+        inputs: (batch, width, channels) or (batch, height, width, channels).
+        pool_size: an int or one int per spatial axis.
+        strides: defaults to ``pool_size``.
+        padding: ``"valid"`` or ``"same"`` (TensorFlow's rule; padding never wins the max).
+    """
+    return _pool(MaxPool, inputs, pool_size, strides, padding, data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling (1D or 2D), as ``keras.ops.average_pool``; with ``"same"`` padding each
+    window averages its real elements only (as TensorFlow)."""
+    return _pool(AveragePool, inputs, pool_size, strides, padding, data_format)
+
+
+__all__ = ["max_pool", "average_pool"]
