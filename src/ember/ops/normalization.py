@@ -1,0 +1,231 @@
+"""Fused normalization ops: batch normalization (training and inference), layer normalization,
+and the bias + ReLU tail of convolution layers. Each is one node on the tape with an analytic
+backward, instead of the dozen elementwise ops and reductions it would be when composed.
+
+(The module is not called ``norm`` because ``ember.ops.norm`` is the vector-norm op.)
+
+Formulas, with ``xhat = (x - mean) / sqrt(var + eps)`` and ``y = gamma * xhat + beta``:
+
+    d beta  = sum(gy)                 d gamma = sum(gy * xhat)
+    d x     = gamma / sqrt(var + eps) * (gy - mean(gy) - xhat * mean(gy * xhat))
+
+where sums and means run over the normalized (reduced) axes. Statistics use the biased
+variance, as Keras (``ops.moments``).
+"""
+
+from ember.autodiff.function import Function
+from ember.backend import xp
+
+
+def _to_last(x, axis):
+    """``x`` with ``axis`` moved last, as a contiguous (rows, channels) matrix."""
+    if axis in (-1, x.ndim - 1):
+        return x.reshape(-1, x.shape[-1])
+    moved = xp.moveaxis(x, axis, -1)
+    return xp.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+
+
+def _from_last(y2, shape, axis):
+    if axis in (-1, len(shape) - 1):
+        return y2.reshape(shape)
+    moved_shape = tuple(d for i, d in enumerate(shape) if i != axis % len(shape)) + (
+        shape[axis],)
+    return xp.moveaxis(y2.reshape(moved_shape), -1, axis)
+
+
+def _column_sums(a):
+    """Sums over the rows of a 2D array through BLAS (faster and more accurate than a
+    row-by-row ``a.sum(axis=0)`` for tall float32 matrices)."""
+    return xp.ones(a.shape[0], dtype=a.dtype) @ a
+
+
+class BatchNormTrain(Function):
+    """Batch normalization with the batch's statistics over every axis but ``axis``.
+
+    Inputs: x, then gamma if ``scale``, then beta if ``center``. After ``forward``,
+    ``self.batch_mean`` and ``self.batch_var`` hold the statistics used (for the moving
+    averages).
+    """
+
+    def __init__(self, axis, epsilon, scale, center):
+        self.axis, self.epsilon, self.scale, self.center = axis, epsilon, scale, center
+
+    def forward(self, x, *params):
+        gamma = params[0] if self.scale else None
+        beta = params[-1] if self.center else None
+        x2 = _to_last(x, self.axis)
+        n = x2.shape[0]
+        mean = _column_sums(x2) / n
+        xhat = x2 - mean
+        var = xp.einsum("ij,ij->j", xhat, xhat) / n
+        inv = 1.0 / xp.sqrt(var + self.epsilon)
+        xhat *= inv
+        if gamma is not None:
+            y = xhat * gamma
+        else:
+            y = xhat.copy() if self.recording else xhat
+        if beta is not None:
+            y += beta
+        self.batch_mean, self.batch_var = mean, var
+        if self.recording:
+            self.saved = (xhat, inv, gamma, x.shape)
+        return _from_last(y, x.shape, self.axis)
+
+    def backward(self, gy):
+        xhat, inv, gamma, shape = self.saved
+        gy2 = _to_last(gy, self.axis)
+        n = gy2.shape[0]
+        sum_gy = _column_sums(gy2)
+        sum_gy_xhat = xp.einsum("ij,ij->j", gy2, xhat)
+        grads = []
+        if self.needs[0]:
+            scale = inv if gamma is None else gamma * inv
+            gx = xhat * (sum_gy_xhat * (-1.0 / n))
+            gx += gy2
+            gx -= sum_gy / n
+            gx *= scale
+            grads.append(_from_last(gx, shape, self.axis))
+        else:
+            grads.append(None)
+        if self.scale:
+            grads.append(sum_gy_xhat)
+        if self.center:
+            grads.append(sum_gy)
+        return tuple(grads)
+
+
+class BatchNormInference(Function):
+    """``(x - mean) / sqrt(var + eps) * gamma + beta`` with given (moving) statistics, as one
+    affine map per channel. Inputs: x, mean, var, then gamma if ``scale``, beta if
+    ``center``; mean and var get no gradient."""
+
+    def __init__(self, axis, epsilon, scale, center):
+        self.axis, self.epsilon, self.scale, self.center = axis, epsilon, scale, center
+
+    def forward(self, x, mean, var, *params):
+        gamma = params[0] if self.scale else None
+        beta = params[-1] if self.center else None
+        inv = 1.0 / xp.sqrt(var + self.epsilon)
+        mult = inv if gamma is None else gamma * inv
+        shift = -mean * mult
+        if beta is not None:
+            shift = shift + beta
+        shape = [1] * x.ndim
+        shape[self.axis] = x.shape[self.axis]
+        y = x * mult.reshape(shape).astype(x.dtype, copy=False)
+        y += shift.reshape(shape).astype(x.dtype, copy=False)
+        if self.recording:
+            self.saved = (x, mean, inv, mult, shape)
+        return y
+
+    def backward(self, gy):
+        x, mean, inv, mult, shape = self.saved
+        grads = [gy * mult.reshape(shape) if self.needs[0] else None, None, None]
+        gy2 = _to_last(gy, self.axis)
+        if self.scale:
+            xhat = (_to_last(x, self.axis) - mean) * inv
+            grads.append(xp.einsum("ij,ij->j", gy2, xhat))
+        if self.center:
+            grads.append(_column_sums(gy2))
+        return tuple(grads)
+
+
+def batch_norm_train(x, gamma, beta, axis=-1, epsilon=1e-3):
+    """Batch-normalize ``x`` with its own statistics over every axis but ``axis``.
+
+    Returns ``(y, batch_mean, batch_var)``; the statistics are plain arrays (no gradient),
+    the biased variance as Keras.
+    """
+    op = BatchNormTrain(axis, float(epsilon), gamma is not None, beta is not None)
+    y = op.apply(x, *[p for p in (gamma, beta) if p is not None])
+    return y, op.batch_mean, op.batch_var
+
+
+def batch_norm_inference(x, mean, variance, gamma, beta, axis=-1, epsilon=1e-3):
+    """Normalize ``x`` with the given statistics (the moving ones, at inference)."""
+    op = BatchNormInference(axis, float(epsilon), gamma is not None, beta is not None)
+    return op.apply(x, mean, variance, *[p for p in (gamma, beta) if p is not None])
+
+
+class LayerNorm(Function):
+    """Normalization of each row over the trailing ``k`` axes (x reshaped to (rows, size)),
+    then ``* gamma + beta`` with gamma and beta of the trailing axes' shape."""
+
+    def __init__(self, k, epsilon, scale, center):
+        self.k, self.epsilon, self.scale, self.center = k, epsilon, scale, center
+
+    def forward(self, x, *params):
+        gamma = params[0].reshape(-1) if self.scale else None
+        beta = params[-1].reshape(-1) if self.center else None
+        shape = x.shape
+        size = 1
+        for d in shape[len(shape) - self.k:]:
+            size *= d
+        x2 = x.reshape(-1, size)
+        xhat = x2 - x2.mean(axis=1, keepdims=True)
+        var = xp.einsum("ij,ij->i", xhat, xhat)[:, None] / size
+        inv = 1.0 / xp.sqrt(var + self.epsilon)
+        xhat *= inv
+        y = xhat * gamma if gamma is not None else xhat.copy()
+        if beta is not None:
+            y += beta
+        if self.recording:
+            self.saved = (xhat, inv, gamma, shape, [p.shape for p in params])
+        return y.reshape(shape)
+
+    def backward(self, gy):
+        xhat, inv, gamma, shape, pshapes = self.saved
+        gy2 = gy.reshape(xhat.shape)
+        size = xhat.shape[1]
+        grads = [None]
+        if self.needs[0]:
+            g = gy2 * gamma if gamma is not None else gy2.copy()
+            proj = xp.einsum("ij,ij->i", g, xhat)[:, None] / size
+            gx = xhat * -proj
+            gx += g
+            gx -= g.mean(axis=1, keepdims=True)
+            gx *= inv
+            grads[0] = gx.reshape(shape)
+        i = 0
+        if self.scale:
+            grads.append(xp.einsum("ij,ij->j", gy2, xhat).reshape(pshapes[i]))
+            i += 1
+        if self.center:
+            grads.append(_column_sums(gy2).reshape(pshapes[i]))
+        return tuple(grads)
+
+
+def layer_norm(x, gamma, beta, num_axes=1, epsilon=1e-3):
+    """Normalize ``x`` over its last ``num_axes`` axes, then scale by ``gamma`` and shift by
+    ``beta`` (each None or of those axes' shape)."""
+    op = LayerNorm(int(num_axes), float(epsilon), gamma is not None, beta is not None)
+    return op.apply(x, *[p for p in (gamma, beta) if p is not None])
+
+
+class BiasAct(Function):
+    """``act(x + bias)`` over the last axis, ``act`` None or ``"relu"``: the tail of a
+    convolution layer as one op (one new array forward, one backward)."""
+
+    def __init__(self, relu):
+        self.relu = relu
+
+    def forward(self, x, bias):
+        y = x + bias
+        if self.relu:
+            xp.maximum(y, 0, out=y)
+        if self.recording:
+            self.saved = y if self.relu else None
+        return y
+
+    def backward(self, gy):
+        g = gy * (self.saved > 0) if self.relu else gy
+        gb = _column_sums(g.reshape(-1, g.shape[-1])) if self.needs[1] else None
+        return g, gb
+
+
+def bias_act(x, bias, relu=False):
+    """``x + bias`` over the last axis, followed by ReLU when ``relu``."""
+    return BiasAct(bool(relu)).apply(x, bias)
+
+
+__all__ = ["batch_norm_train", "batch_norm_inference", "layer_norm", "bias_act"]
