@@ -249,10 +249,10 @@ def build_onnx_model(model, opset=17, input_names=None, output_names=None):
     out_values = _convert(g, model, in_values)
 
     graph_inputs = set(in_names)
+    sources = [g.raw(v) if v.is_int else g.keras(v) for v in out_values]
     produced = {o for node in g.nodes for o in node.output}
     renames, used = {}, set()
-    for name, value in zip(out_names, out_values):
-        src = g.raw(value) if value.is_int else g.keras(value)
+    for name, value, src in zip(out_names, out_values, sources):
         if src in produced and src not in used and src not in graph_inputs:
             renames[src] = name
         else:  # a graph input, or a tensor already given another output name
