@@ -1,0 +1,215 @@
+"""Regression, probabilistic and hinge metrics: means of per-sample values.
+
+The regression functions are computed on NumPy arrays directly; the probabilistic and hinge
+metrics reuse the loss functions on raw arrays (so nothing is recorded on a tape).
+"""
+
+import math
+
+from ember import config, losses
+from ember.autodiff.tensor import data_of
+from ember.backend import xp
+from ember.metrics.metric import as_array, squeeze_or_expand
+from ember.metrics.reduction_metrics import Mean, _FunctionMetric
+from ember.registry import register
+
+
+def _pair(y_true, y_pred):
+    y_pred = as_array(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = y_pred.astype(config.floatx())
+    y_true = as_array(y_true, y_pred.dtype)
+    return squeeze_or_expand(y_true, y_pred)
+
+
+def _mse(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    d = y_true - y_pred
+    return (d * d).mean(axis=-1)
+
+
+def _mae(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return xp.abs(y_true - y_pred).mean(axis=-1)
+
+
+def _mape(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    diff = xp.abs((y_true - y_pred) / xp.maximum(xp.abs(y_true), config.epsilon()))
+    return 100.0 * diff.mean(axis=-1)
+
+
+def _msle(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    eps = config.epsilon()
+    d = xp.log(xp.maximum(y_pred, eps) + 1.0) - xp.log(xp.maximum(y_true, eps) + 1.0)
+    return (d * d).mean(axis=-1)
+
+
+def _logcosh(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    x = y_pred - y_true
+    return (x + xp.logaddexp(-2.0 * x, 0.0) - math.log(2.0)).mean(axis=-1)
+
+
+def _cosine(y_true, y_pred, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    eps = config.epsilon()
+    t = y_true / xp.sqrt(xp.maximum((y_true * y_true).sum(axis, keepdims=True), eps))
+    p = y_pred / xp.sqrt(xp.maximum((y_pred * y_pred).sum(axis, keepdims=True), eps))
+    return (t * p).sum(axis=axis)
+
+
+def _raw(fn):
+    """A loss function evaluated on raw arrays, returning a NumPy array."""
+
+    def metric_fn(y_true, y_pred, **kwargs):
+        return data_of(fn(y_true, y_pred, **kwargs))
+
+    metric_fn.__name__ = fn.__name__
+    return metric_fn
+
+
+@register("metric", aliases=("mean_squared_error", "mse", "MSE"))
+class MeanSquaredError(_FunctionMetric):
+    """Mean squared error."""
+
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(_mse, name=name, dtype=dtype)
+
+
+@register("metric", aliases=("mean_absolute_error", "mae", "MAE"))
+class MeanAbsoluteError(_FunctionMetric):
+    """Mean absolute error."""
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(_mae, name=name, dtype=dtype)
+
+
+@register("metric", aliases=("mean_absolute_percentage_error", "mape", "MAPE"))
+class MeanAbsolutePercentageError(_FunctionMetric):
+    """Mean absolute percentage error."""
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(_mape, name=name, dtype=dtype)
+
+
+@register("metric", aliases=("mean_squared_logarithmic_error", "msle", "MSLE"))
+class MeanSquaredLogarithmicError(_FunctionMetric):
+    """Mean squared logarithmic error."""
+
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(_msle, name=name, dtype=dtype)
+
+
+@register("metric", aliases=("log_cosh_error",))
+class LogCoshError(_FunctionMetric):
+    """Mean of ``log(cosh(y_pred - y_true))``."""
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(_logcosh, name=name, dtype=dtype)
+
+
+@register("metric", aliases=("cosine_similarity",))
+class CosineSimilarity(_FunctionMetric):
+    """Mean cosine similarity between labels and predictions (1 for equal directions)."""
+
+    _args = ("axis",)
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(_cosine, name=name, dtype=dtype, axis=axis)
+
+
+@register("metric", aliases=("root_mean_squared_error",))
+class RootMeanSquaredError(Mean):
+    """``sqrt(mean(square(y_true - y_pred)))`` over all values seen."""
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _pair(y_true, y_pred)
+        d = y_pred - y_true
+        super().update_state(d * d, sample_weight)
+
+    def result(self):
+        return xp.sqrt(super().result())
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+@register("metric", aliases=("binary_crossentropy", "bce", "BCE"))
+class BinaryCrossentropy(_FunctionMetric):
+    """Mean binary crossentropy."""
+
+    _args = ("from_logits", "label_smoothing")
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0):
+        super().__init__(_raw(losses.binary_crossentropy), name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing)
+
+
+@register("metric", aliases=("categorical_crossentropy",))
+class CategoricalCrossentropy(_FunctionMetric):
+    """Mean categorical crossentropy."""
+
+    _args = ("from_logits", "label_smoothing", "axis")
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0, axis=-1):
+        super().__init__(_raw(losses.categorical_crossentropy), name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+
+
+@register("metric", aliases=("sparse_categorical_crossentropy",))
+class SparseCategoricalCrossentropy(_FunctionMetric):
+    """Mean sparse categorical crossentropy."""
+
+    _args = ("from_logits", "axis")
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
+                 axis=-1):
+        super().__init__(_raw(losses.sparse_categorical_crossentropy), name=name, dtype=dtype,
+                         from_logits=from_logits, axis=axis)
+
+
+@register("metric", aliases=("kl_divergence", "kld", "KLD"))
+class KLDivergence(_FunctionMetric):
+    """Mean Kullback-Leibler divergence."""
+
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(_raw(losses.kl_divergence), name=name, dtype=dtype)
+
+
+@register("metric", aliases=("poisson",))
+class Poisson(_FunctionMetric):
+    """Mean Poisson loss."""
+
+    def __init__(self, name="poisson", dtype=None):
+        super().__init__(_raw(losses.poisson), name=name, dtype=dtype)
+
+
+@register("metric", aliases=("hinge",))
+class Hinge(_FunctionMetric):
+    """Mean hinge loss."""
+
+    def __init__(self, name="hinge", dtype=None):
+        super().__init__(_raw(losses.hinge), name=name, dtype=dtype)
+
+
+@register("metric", aliases=("squared_hinge",))
+class SquaredHinge(_FunctionMetric):
+    """Mean squared hinge loss."""
+
+    def __init__(self, name="squared_hinge", dtype=None):
+        super().__init__(_raw(losses.squared_hinge), name=name, dtype=dtype)
+
+
+@register("metric", aliases=("categorical_hinge",))
+class CategoricalHinge(_FunctionMetric):
+    """Mean categorical hinge loss."""
+
+    def __init__(self, name="categorical_hinge", dtype=None):
+        super().__init__(_raw(losses.categorical_hinge), name=name, dtype=dtype)
