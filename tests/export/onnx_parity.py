@@ -18,6 +18,8 @@ def session(proto):
 def predict(model, feeds):
     xs = list(feeds.values())
     out = model.predict(xs[0] if len(xs) == 1 else xs, verbose=0)
+    if isinstance(out, dict):
+        return list(out.values())
     return out if isinstance(out, (list, tuple)) else [out]
 
 

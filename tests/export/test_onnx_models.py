@@ -205,3 +205,18 @@ def test_nested_models():
     inp = ember.Input((5,), name="x")
     out = layers.Dense(2, name="head")(inner(inp))
     assert_parity(ember.Model(inp, out))
+
+
+def test_multi_input_multi_output_names():
+    a, b = ember.Input((4,), name="a"), ember.Input((3,), name="b")
+    h = layers.Dense(5, name="h")(a)
+    probs = layers.Dense(2, name="probs", activation="softmax")(h)
+    joined = layers.Concatenate(name="joined")([h, b])
+    proto = assert_parity(ember.Model([a, b], [probs, joined, h]))
+    assert [i.name for i in proto.graph.input] == ["a", "b"]
+    assert [o.name for o in proto.graph.output] == ["probs", "joined", "h"]
+    assert "Identity" not in op_types(proto)  # producers renamed, even 'h' used inside
+    # the same tensor twice, and an input passed through: Identity nodes, unique names
+    proto = assert_parity(ember.Model([a, b], [probs, probs, a]))
+    assert [o.name for o in proto.graph.output] == ["probs", "probs_1", "a_1"]
+    assert_parity(ember.Model({"a": a, "b": b}, {"x": probs, "y": joined}))

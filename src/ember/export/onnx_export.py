@@ -193,21 +193,24 @@ def _value_info(name, shape, dtype, symbolic_prefix=None):
     return helper.make_tensor_value_info(name, elem, dims)
 
 
-def _names(given, default, what):
-    if given is None:
-        names = list(default)
-    else:
+def _names(given, default, what, taken=()):
+    if given is not None:
         names = [str(n) for n in given]
         if len(names) != len(default):
             raise ValueError(f"to_onnx: {len(default)} {what} names expected, received "
                              f"{len(names)}: {names}")
-    seen, out = {}, []
-    for n in names:  # a multi-output layer gives several outputs the same name
-        k = seen.get(n, 0)
-        seen[n] = k + 1
-        out.append(n if k == 0 else f"{n}_{k}")
-    if len(set(out)) != len(out):
-        raise ValueError(f"to_onnx: {what} names must be unique, received {names}")
+        if len(set(names)) != len(names) or set(names) & set(taken):
+            raise ValueError(f"to_onnx: {what} names must be unique (and differ from the "
+                             f"input names), received {names}")
+        return names
+    out, used = [], set(taken)
+    for n in default:  # e.g. a multi-output layer gives several outputs the same name
+        name, k = n, 0
+        while name in used:
+            k += 1
+            name = f"{n}_{k}"
+        used.add(name)
+        out.append(name)
     return out
 
 
@@ -237,7 +240,7 @@ def build_onnx_model(model, opset=17, input_names=None, output_names=None):
                          f"Received: opset={opset}")
     specs_in, _, _, default_out = _plan(model)
     in_names = _names(input_names, [t._keras_history[0].name for t in specs_in], "input")
-    out_names = _names(output_names, default_out, "output")
+    out_names = _names(output_names, default_out, "output", taken=in_names)
     g = GraphBuilder(opset)
     for n in in_names + out_names:
         g.reserve(n)
