@@ -47,7 +47,7 @@ class LossContainer:
         preds = flatten(y_pred)
         self.names = _output_names(model, len(preds))
         specs = _per_output(self.spec, self.names, "loss")
-        self.losses = [losses.get(s) if s is not None else None for s in specs]
+        self.losses = [_as_loss(losses, s) if s is not None else None for s in specs]
         if self.loss_weights is None:
             self.weights = [1.0] * len(preds)
         else:
@@ -82,6 +82,16 @@ class LossContainer:
         if total is None:
             raise ValueError("No loss to compute: every output's loss is None.")
         return total, parts
+
+
+def _as_loss(losses, spec):
+    """A Loss object for ``spec``: functions are wrapped, as Keras does in compile."""
+    fn = losses.get(spec)
+    if isinstance(fn, type):
+        fn = fn()
+    if not isinstance(fn, losses.Loss):
+        fn = losses.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
+    return fn
 
 
 class MetricsContainer:

@@ -12,6 +12,9 @@ _LAZY = {
     "to_categorical": "ember.utils.numerical",
     "normalize": "ember.utils.numerical",
     "Progbar": "ember.utils.progbar",
+    "PyDataset": "ember.utils.py_dataset",
+    "Sequence": "ember.utils.py_dataset",
+    "clear_session": "ember.utils.naming",
 }
 
 
