@@ -13,7 +13,7 @@ class Adagrad(Optimizer):
         w -= lr * g / sqrt(accumulator + epsilon)
     """
 
-    _num_scratch = 2
+    _num_scratch = 1
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -39,15 +39,15 @@ class Adagrad(Optimizer):
         return [(("accumulator", self.initial_accumulator_value),)]
 
     def _update_arrays(self, p, g, slots, lr, scratch):
-        s, s2 = scratch[0], scratch[1]
+        s = scratch[0]
         (acc,) = slots
         xp.multiply(g, g, out=s)
         acc += s
         xp.add(acc, self.epsilon, out=s)
         xp.sqrt(s, out=s)
-        xp.multiply(g, lr, out=s2)
-        xp.divide(s2, s, out=s2)
-        p -= s2
+        xp.divide(g, s, out=s)
+        s *= lr
+        p -= s
 
     def get_config(self):
         config = super().get_config()

@@ -17,10 +17,10 @@ class Adam(Optimizer):
         v += (g * g - v) * (1 - beta_2)
         v_hat = maximum(v_hat, v)                  # amsgrad only; then v_hat replaces v
         alpha = lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-        w -= m * alpha / (sqrt(v) + epsilon)
+        w -= m / (sqrt(v) + epsilon) * alpha
     """
 
-    _num_scratch = 2
+    _num_scratch = 1
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -50,7 +50,7 @@ class Adam(Optimizer):
         return lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
 
     def _update_arrays(self, p, g, slots, alpha, scratch):
-        s, s2 = scratch[0], scratch[1]
+        s = scratch[0]  # one scratch buffer: less memory traffic than two
         m, v = slots[0], slots[1]
         xp.subtract(g, m, out=s)
         s *= 1 - self.beta_1
@@ -65,9 +65,9 @@ class Adam(Optimizer):
             v = v_hat
         xp.sqrt(v, out=s)
         s += self.epsilon
-        xp.multiply(m, alpha, out=s2)
-        xp.divide(s2, s, out=s2)
-        p -= s2
+        xp.divide(m, s, out=s)
+        s *= alpha
+        p -= s
 
     def get_config(self):
         config = super().get_config()

@@ -14,7 +14,7 @@ class Adamax(Optimizer):
         w -= lr * m / ((1 - beta_1 ** t) * (u + epsilon))
     """
 
-    _num_scratch = 2
+    _num_scratch = 1
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -41,7 +41,7 @@ class Adamax(Optimizer):
 
     def _update_arrays(self, p, g, slots, coef, scratch):
         lr, correction = coef
-        s, s2 = scratch[0], scratch[1]
+        s = scratch[0]
         m, u = slots
         xp.subtract(g, m, out=s)
         s *= 1 - self.beta_1
@@ -49,10 +49,10 @@ class Adamax(Optimizer):
         u *= self.beta_2
         xp.abs(g, out=s)
         xp.maximum(u, s, out=u)
-        xp.multiply(m, lr, out=s)
-        xp.add(u, self.epsilon, out=s2)
-        s2 *= correction
-        xp.divide(s, s2, out=s)
+        xp.add(u, self.epsilon, out=s)
+        s *= correction
+        xp.divide(m, s, out=s)
+        s *= lr
         p -= s
 
     def get_config(self):

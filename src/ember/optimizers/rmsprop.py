@@ -17,7 +17,7 @@ class RMSprop(Optimizer):
         w -= increment
     """
 
-    _num_scratch = 2
+    _num_scratch = 1
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -47,7 +47,7 @@ class RMSprop(Optimizer):
         return groups
 
     def _update_arrays(self, p, g, slots, lr, scratch):
-        s, s2 = scratch[0], scratch[1]
+        s = scratch[0]
         rho = self.rho
         v = slots[0]
         v *= rho
@@ -65,15 +65,15 @@ class RMSprop(Optimizer):
         else:
             xp.add(v, self.epsilon, out=s)
         xp.sqrt(s, out=s)
-        xp.multiply(g, lr, out=s2)
-        xp.divide(s2, s, out=s2)
+        xp.divide(g, s, out=s)
+        s *= lr  # the increment lr * g / sqrt(denominator)
         if self.momentum > 0:
             mom = slots[1]
             mom *= self.momentum
-            mom += s2
+            mom += s
             p -= mom
         else:
-            p -= s2
+            p -= s
 
     def get_config(self):
         config = super().get_config()

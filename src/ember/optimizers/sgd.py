@@ -14,8 +14,6 @@ class SGD(Optimizer):
     ``nesterov=True``: ``w += momentum * velocity - learning_rate * g``.
     """
 
-    _num_scratch = 2
-
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -33,6 +31,10 @@ class SGD(Optimizer):
                 f"`momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
+
+    @property
+    def _num_scratch(self):
+        return 2 if self.nesterov and self.momentum != 0 else 1
 
     def _slot_groups(self):
         return [(("momentum", 0.0),)] if self.momentum != 0 else []
