@@ -147,8 +147,8 @@ class SparseCategoricalAccuracy(_FunctionMetric):
                                                           and y_true.shape[1] == 1)):
                 # fast path (called every training step): count matches directly
                 hits = xp.count_nonzero(y_true.reshape(-1) == y_pred.argmax(axis=-1))
-                self.total.data += hits
-                self.count.data += y_pred.shape[0]
+                self.total.data[()] += hits
+                self.count.data[()] += y_pred.shape[0]
                 return
         super().update_state(y_true, y_pred, sample_weight)
 

@@ -36,7 +36,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         values, _ = reduce_to_samplewise_values(values, sample_weight, xp.sum, self.dtype)
-        self.total.data += values.sum()
+        self.total.data[()] += values.sum()
 
     def result(self):
         return self.total.data[()]
@@ -52,23 +52,28 @@ class Mean(Metric):
         self.count = self.add_variable((), name="count")
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(sample_weight, (int, float)) and xp.ndim(data_of(values)) == 0:
+            # fast path for a scalar weighted by the batch size (the trainer's loss tracker)
+            self.total.data[()] += float(data_of(values)) * sample_weight
+            self.count.data[()] += sample_weight
+            return
         if sample_weight is None:
             values = as_array(values)
             if values.ndim == 1:  # the common case: one value per sample
-                self.total.data += values.sum(dtype=self.dtype)
-                self.count.data += values.shape[0]
+                self.total.data[()] += values.sum(dtype=self.dtype)
+                self.count.data[()] += values.shape[0]
                 return
             if values.ndim == 0:
-                self.total.data += values
-                self.count.data += 1
+                self.total.data[()] += values
+                self.count.data[()] += 1
                 return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, xp.mean,
                                                             self.dtype)
-        self.total.data += values.sum()
+        self.total.data[()] += values.sum()
         if sample_weight is not None:
-            self.count.data += sample_weight.sum()
+            self.count.data[()] += sample_weight.sum()
         else:
-            self.count.data += values.shape[0] if values.ndim >= 1 else 1
+            self.count.data[()] += values.shape[0] if values.ndim >= 1 else 1
 
     def result(self):
         return divide_no_nan(self.total.data, self.count.data)[()]

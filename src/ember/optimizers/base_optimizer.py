@@ -399,8 +399,7 @@ class Optimizer:
         if not (self._flat is not None and len(variables) == len(tv)
                 and all(map(operator.is_, variables, tv)) and self._apply_flat(arrays)):
             self._apply_per_variable(arrays, variables)
-        step = self._iterations.data
-        step += 1  # in place
+        self._iterations.data[()] += 1  # in place (and ~10x cheaper than += on a 0-d array)
 
     def _apply_flat(self, arrays):
         """The fast path; returns False (having changed nothing) when a gradient is None."""
