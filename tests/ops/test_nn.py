@@ -188,3 +188,20 @@ def test_nn_namespace_has_conv_pool_and_activations():
                  "average_pool", "relu", "softmax", "sigmoid", "one_hot", "dropout",
                  "sparse_categorical_crossentropy", "moments"]:
         assert callable(getattr(ops.nn, name))
+
+
+ISSUE_OPS = """
+add subtract multiply divide negative power square sqrt exp log log1p abs sign maximum minimum
+clip where cast sum mean max min var std prod logsumexp argmax argmin all any matmul dot
+tensordot einsum reshape transpose expand_dims squeeze concatenate stack split take
+take_along_axis slice slice_update getitem pad tile repeat broadcast_to flatten ravel relu relu6
+leaky_relu elu selu gelu sigmoid hard_sigmoid tanh softplus softsign silu swish softmax
+log_softmax one_hot sparse_categorical_crossentropy categorical_crossentropy
+binary_crossentropy conv depthwise_conv separable_conv conv_transpose max_pool average_pool
+dropout moments stop_gradient flip cumsum
+""".split()
+
+
+@pytest.mark.parametrize("name", ISSUE_OPS)
+def test_every_op_of_the_engine_issue_exists(name):
+    assert callable(getattr(ops, name))

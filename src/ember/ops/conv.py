@@ -4,9 +4,10 @@ conv_transpose, with their gradients.
 A convolution is one GEMM: the input's windows are gathered through a strided view (im2col)
 into an ``(N * OH * OW, KH * KW * C)`` matrix that multiplies the kernel seen as
 ``(KH * KW * C, O)``. The backward is GEMMs as well: the kernel gradient is ``cols.T @ gy`` and
-the input gradient is ``gy @ kernel.T`` scattered back (col2im) by a loop over the ``KH * KW``
-kernel positions, each a strided slice-add over the whole batch. A 1D convolution is a 2D one
-with a height of 1.
+the input gradient is scattered back (col2im) by a loop over the ``KH * KW`` kernel positions:
+for each, one GEMM ``gy @ kernel[i, j].T`` added into a strided slice over the whole batch
+(contiguous rows, and no ``(N * OH * OW, KH * KW * C)`` temporary). A 1D convolution is a 2D
+one with a height of 1.
 
 Padding ``'same'`` follows TensorFlow: ``pad_total = max((ceil(in / s) - 1) * s + (k - 1) * d +
 1 - in, 0)``, with the extra element at the end.
@@ -118,21 +119,26 @@ def im2col(xpad, k_hw, strides, dilation, out_hw):
     return windows(xpad, k_hw, strides, dilation, out_hw).reshape(rows, k_hw[0] * k_hw[1] * c)
 
 
-def col2im(gcols, padded_shape, k_hw, strides, dilation, out_hw):
-    """The adjoint of ``im2col``: sum the window gradients ``gcols`` (N*OH*OW, KH*KW*C) back
-    into an array of ``padded_shape``, one strided slice-add per kernel position."""
+def col2im(a2, k4, padded_shape, strides, dilation, out_hw):
+    """The adjoint of ``im2col`` applied to ``a2 @ kmat.T`` without forming that matrix:
+    for each kernel position, one GEMM ``a2 @ k4[i, j].T`` (rows N*OH*OW, contiguous) is added
+    into its strided slice of an array of ``padded_shape``. ``a2`` is (N*OH*OW, Ca) and
+    ``k4`` (KH, KW, C, Ca)."""
     n, _, _, c = padded_shape
-    g6 = gcols.reshape(n, out_hw[0], out_hw[1], k_hw[0], k_hw[1], c)
-    g = xp.zeros(padded_shape, dtype=gcols.dtype)
-    disjoint = strides[0] >= (k_hw[0] - 1) * dilation[0] + 1 and \
-        strides[1] >= (k_hw[1] - 1) * dilation[1] + 1
-    for i in range(k_hw[0]):
-        for j in range(k_hw[1]):
+    kh, kw = k4.shape[:2]
+    g = xp.zeros(padded_shape, dtype=a2.dtype)
+    part = xp.empty((a2.shape[0], c), dtype=a2.dtype)
+    part4 = part.reshape(n, out_hw[0], out_hw[1], c)
+    disjoint = strides[0] >= (kh - 1) * dilation[0] + 1 and \
+        strides[1] >= (kw - 1) * dilation[1] + 1
+    for i in range(kh):
+        for j in range(kw):
+            xp.matmul(a2, k4[i, j].T, out=part)
             s = position(g, i, j, strides, dilation, out_hw)
             if disjoint:
-                s[...] = g6[:, :, :, i, j]
+                s[...] = part4
             else:
-                xp.add(s, g6[:, :, :, i, j], out=s)
+                xp.add(s, part4, out=s)
     return g
 
 
@@ -171,14 +177,14 @@ class Conv(Function):
         if self.needs[1]:
             gk = (cols.T @ gy2).reshape(k_shape)
         if self.needs[0]:
-            k_hw = (1,) + k_shape[:1] if len(k_shape) == 3 else k_shape[:2]
-            g = col2im(gy2 @ kmat.T, pad_shape, k_hw, self.strides, self.dilation, out_hw)
+            k4 = kmat.reshape((1,) * (4 - len(k_shape)) + k_shape)
+            g = col2im(gy2, k4, pad_shape, self.strides, self.dilation, out_hw)
             in_hw = (1, x_shape[1]) if len(x_shape) == 3 else x_shape[1:3]
             gx = crop_hw(g, pads, in_hw).reshape(x_shape)
         return gx, gk
 
 
-def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate, kernel_rank):
+def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate):
     """Validated operands (channels_last Tensors) and geometry for a conv op."""
     x, k = binary_operands(inputs, kernel, op)
     xs, ks = xp.shape(raw(x)), xp.shape(raw(k))
@@ -188,7 +194,7 @@ def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate,
             f"supported. Received input shape {xs} and kernel shape {ks}")
     if len(ks) != len(xs):
         raise ValueError(
-            f"{op}: a {len(xs) - 2}D input needs a kernel of rank {kernel_rank(len(xs))}. "
+            f"{op}: a {len(xs) - 2}D input needs a kernel of rank {len(xs)}. "
             f"Received input shape {xs} and kernel shape {ks}")
     data_format = data_format or config.image_data_format()
     if data_format not in ("channels_last", "channels_first"):
@@ -237,7 +243,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         (batch, out_width, out_channels) or (batch, out_height, out_width, out_channels).
     """
     x, k, strides, dilation, padding, fmt = _conv_args(
-        "conv", inputs, kernel, strides, padding, data_format, dilation_rate, lambda r: r)
+        "conv", inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = x.shape, xp.shape(raw(k))
     if ks[-2] != xs[-1]:
         if ks[-2] and xs[-1] % ks[-2] == 0:
@@ -307,8 +313,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     in 1D); the output has ``in_channels * depth_multiplier`` channels.
     """
     x, k, strides, dilation, padding, fmt = _conv_args(
-        "depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate,
-        lambda r: r)
+        "depthwise_conv", inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = x.shape, xp.shape(raw(k))
     if ks[-2] != xs[-1]:
         raise ValueError(
@@ -369,7 +374,7 @@ class ConvTranspose(Function):
         kmat = k4.reshape(kh * kw * cout, cin)
         x2 = x4.reshape(-1, cin)
         full = self._full_shape(x4, k4)
-        g = col2im(x2 @ kmat.T, full, (kh, kw), self.strides, self.dilation, (h, w))
+        g = col2im(x2, k4, full, self.strides, self.dilation, (h, w))
         pads = ((self.before[0], 0), (self.before[1], 0))
         y = crop_hw(g, pads, self.out_hw)
         if self.recording:
@@ -403,8 +408,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     given.
     """
     x, k, strides, dilation, padding, fmt = _conv_args(
-        "conv_transpose", inputs, kernel, strides, padding, data_format, dilation_rate,
-        lambda r: r)
+        "conv_transpose", inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = x.shape, xp.shape(raw(k))
     if ks[-1] != xs[-1]:
         raise ValueError(
