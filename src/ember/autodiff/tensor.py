@@ -174,6 +174,14 @@ def _ops():
 
 _var_ids = itertools.count()
 
+# Bumped whenever a variable's `trainable` flag or a layer's set of weights/sub-layers changes,
+# so that layers and trainers can cache their variable lists between steps.
+structure_version = [0]
+
+
+def bump_structure():
+    structure_version[0] += 1
+
 
 class Variable(Tensor):
     """Mutable state, as ``keras.Variable`` / ``tf.Variable``.
@@ -226,6 +234,7 @@ class Variable(Tensor):
         object.__setattr__(self, key, value)
         if key == "trainable":
             object.__setattr__(self, "_is_trainable_var", bool(value))
+            structure_version[0] += 1
 
     @property
     def value(self):

@@ -15,19 +15,13 @@ import threading
 from ember import config, registry
 from ember.autodiff import gradcheck
 from ember.autodiff.tape import active_tapes
-from ember.autodiff.tensor import Tensor, Variable
+from ember.autodiff.tensor import Tensor, Variable, bump_structure, structure_version
 from ember.backend import xp
 from ember.layers.input_spec import assert_input_compatibility
 from ember.layers.node import KerasTensor, Node, flatten, is_symbolic, map_structure
 from ember.utils.naming import auto_name
 
 _ctx = threading.local()  # the `training` value set by the outermost call
-
-
-def _training_from_context(training):
-    if training is None:
-        return getattr(_ctx, "training", None)
-    return training
 
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
@@ -53,7 +47,7 @@ def standardize_dtype(dtype):
     return xp.dtype(name).name
 
 
-_SIGNATURES = {}  # class -> (call takes `training`, call takes `mask`)
+_SIGNATURES = {}  # class -> (call takes `training`, call takes `mask`, defines compute_mask)
 
 
 def _call_signature(layer):
@@ -62,7 +56,7 @@ def _call_signature(layer):
     if sig is None:
         params = inspect.signature(layer.call).parameters
         sig = ("training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()),
-               "mask" in params)
+               "mask" in params, cls.compute_mask is not Layer.compute_mask)
         _SIGNATURES[cls] = sig
     return sig
 
@@ -103,17 +97,20 @@ class Layer:
 
     # -- attribute tracking: sub-layers and variables assigned as attributes ---------------------
     def __setattr__(self, key, value):
-        if not key.startswith("__") and "_layers" in self.__dict__:
+        if not key.startswith("__") and key != "_cache" and "_layers" in self.__dict__:
             if isinstance(value, Layer) and value is not self:
                 if not any(value is l for l in self._layers):
                     self._layers.append(value)
+                    bump_structure()
             elif isinstance(value, (list, tuple)) and value and all(
                     isinstance(v, Layer) for v in value):
                 for v in value:
                     if not any(v is l for l in self._layers):
                         self._layers.append(v)
+                bump_structure()
             elif isinstance(value, Variable) and not any(value is w for w in self._own_weights):
                 self._own_weights.append(value)
+                bump_structure()
         object.__setattr__(self, key, value)
 
     # -- dtype and trainable ----------------------------------------------------------------------
@@ -141,6 +138,7 @@ class Layer:
     def trainable(self, value):
         value = bool(value)
         self._trainable = value
+        bump_structure()
         for w in self._own_weights:
             if id(w) not in self._non_trainable_ids:
                 w.trainable = value
@@ -174,6 +172,7 @@ class Layer:
         if not self._trainable:
             var.trainable = False
         self._own_weights.append(var)
+        bump_structure()
         return var
 
     def _flat_layers(self):
@@ -200,8 +199,36 @@ class Layer:
                     out.append(w)
         return out
 
+    def _cached(self, key, compute):
+        """``compute()``, cached until the structure (weights, sub-layers, flags) changes."""
+        cache = self.__dict__.setdefault("_cache", {})
+        hit = cache.get(key)
+        if hit is not None and hit[0] == structure_version[0]:
+            return hit[1]
+        value = compute()
+        cache[key] = (structure_version[0], value)
+        return value
+
+    def _all_layers(self):
+        """Every sub-layer, recursively, each once (cached)."""
+        def compute():
+            seen, out, stack = {id(self)}, [], list(self._layers)
+            while stack:
+                layer = stack.pop(0)
+                if id(layer) in seen:
+                    continue
+                seen.add(id(layer))
+                out.append(layer)
+                stack.extend(layer._layers)
+            return out
+
+        return self._cached("all_layers", compute)
+
     @property
     def trainable_weights(self):
+        return list(self._cached("trainable", self._compute_trainable_weights))
+
+    def _compute_trainable_weights(self):
         if not self._trainable:
             return []
         own = [w for w in self._own_weights if w.trainable]
@@ -266,17 +293,15 @@ class Layer:
         """Activity losses of the last call plus weight-regularization penalties, as Tensors
         computed now (so that, inside a tape, their gradients flow)."""
         out = list(self._losses)
-        for layer in self._flat_layers():
-            out.extend(layer._losses)
-        for w in self._all_weights():
-            if w.regularizer is not None and w.trainable:
+        for layer in self._all_layers():
+            if layer._losses:
+                out.extend(layer._losses)
+        regularized = self._cached("regularized", lambda: [
+            w for w in self._all_weights() if w.regularizer is not None])
+        for w in regularized:
+            if w.trainable:
                 out.append(w.regularizer(w))
         return out
-
-    def _clear_losses(self):
-        self._losses = []
-        for layer in self._flat_layers():
-            layer._losses = []
 
     # -- building ----------------------------------------------------------------------------------
     def build(self, input_shape):
@@ -320,41 +345,53 @@ class Layer:
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
-        if is_symbolic(inputs):
+        if type(inputs) is Tensor:
+            # the common case, kept short: one tensor, converted only when its dtype differs
+            if inputs.data.dtype != self._dtype and inputs.data.dtype.kind == "f" and \
+                    self.autocast and not gradcheck.checking():
+                inputs = inputs.astype(self._dtype)
+        elif is_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
-        inputs = self._convert_inputs(inputs)
+        else:
+            inputs = self._convert_inputs(inputs)
         if not self.built:
             self._maybe_build(_shapes_of(inputs))
         if self.input_spec is not None:
-            assert_input_compatibility(self.input_spec, inputs, self)
-        has_training, has_mask = _call_signature(self)
-        training = _training_from_context(kwargs.pop("training", None))
+            # checked once per new input shape: the same shape passes again
+            shape = inputs.data.shape if type(inputs) is Tensor else None
+            if shape is None or shape != self.__dict__.get("_checked_shape"):
+                assert_input_compatibility(self.input_spec, inputs, self)
+                self._checked_shape = shape
+        has_training, has_mask, masks_out = _call_signature(self)
+        training = kwargs.pop("training", None)
+        outer = getattr(_ctx, "training", None)
+        if training is None:
+            training = outer
         if has_training:
             kwargs["training"] = training
-        if has_mask and "mask" not in kwargs:
-            mask = _mask_of(inputs)
-            if mask is not None:
-                kwargs["mask"] = mask
-        outer = getattr(_ctx, "training", None)
-        set_ctx = training is not None and outer is None
-        if set_ctx:
-            _ctx.training = training
-        try:
+        in_mask = _mask_of(inputs)
+        if has_mask and in_mask is not None and "mask" not in kwargs:
+            kwargs["mask"] = in_mask
+        if self._losses:
             self._losses = []
-            outputs = self.call(inputs, *args, **kwargs)
-        finally:
-            if set_ctx:
+        if training is not None and outer is None:
+            _ctx.training = training
+            try:
+                outputs = self.call(inputs, *args, **kwargs)
+            finally:
                 _ctx.training = None
+        else:
+            outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
-        if self.supports_masking or hasattr(self, "compute_mask") and \
-                type(self).compute_mask is not Layer.compute_mask:
-            mask = self.compute_mask(inputs, _mask_of(inputs))
+        if (masks_out or self.supports_masking) and (in_mask is not None or masks_out):
+            mask = self.compute_mask(inputs, in_mask)
             if mask is not None:
-                for out, m in zip(flatten(outputs), flatten(mask) if isinstance(
-                        mask, (list, tuple)) else [mask] * len(flatten(outputs))):
+                outs = flatten(outputs)
+                masks = flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
+                for out, m in zip(outs, masks):
                     if isinstance(out, Tensor):
                         out._keras_mask = m
         return outputs
@@ -470,6 +507,8 @@ def _shapes_of(inputs):
 
 
 def _mask_of(inputs):
+    if type(inputs) is Tensor:
+        return inputs._keras_mask
     masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
     if not any(m is not None for m in masks):
         return None

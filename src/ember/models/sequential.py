@@ -1,6 +1,7 @@
 """Sequential: a plain stack of layers, each with one input and one output."""
 
 from ember import registry
+from ember.autodiff.tensor import bump_structure
 from ember.layers.core.input_layer import InputLayer
 from ember.layers.layer import Layer
 from ember.layers.node import KerasTensor
@@ -59,6 +60,7 @@ class Sequential(Model):
                 )
             self._stack.append(layer)
             self._layers.append(layer)
+            bump_structure()
         self.built = False
         if rebuild:
             self._maybe_build_from_input()
@@ -69,6 +71,7 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
         self._layers.remove(layer)
+        bump_structure()
         self.built = False
         self._maybe_build_from_input()
         return layer
@@ -140,3 +143,15 @@ class Sequential(Model):
     def build_from_config(self, config):
         if config and config.get("input_shape") is not None:
             self.build(tuple(config["input_shape"]))
+
+    def get_config(self):
+        """Keras's Sequential config: the InputLayer first in ``layers``, then each layer."""
+        from ember.saving import model_config
+
+        return model_config.sequential_get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ember.saving import model_config
+
+        return model_config.sequential_from_config(cls, config, custom_objects)

@@ -5,6 +5,7 @@ custom layers, losses and metrics. The per-step path is kept short on purpose: t
 tutorial runs 1,875 steps per epoch, and every Python call in a step shows in its time.
 """
 
+import time
 from collections.abc import Mapping
 
 from ember import ops
@@ -40,6 +41,43 @@ class LazyLogs(Mapping):
 
     def __repr__(self):
         return repr(self._get())
+
+
+class _BlasThreads:
+    """BLAS threads during fit: with ``"auto"``, the first steps run on one thread; if a step
+    then takes longer than ``SMALL_STEP_SECONDS`` the GEMMs are big enough to share, and the
+    rest of training uses every core. The choice is kept on the model for evaluate."""
+
+    def __init__(self, model):
+        from ember.backend import threads
+
+        self.model = model
+        self.threads = threads
+        setting = threads.blas_threads_setting()
+        self.decided = setting != "auto" or getattr(model, "_blas_threads", None) is not None
+        self.count = setting if setting != "auto" else getattr(model, "_blas_threads", 1) or 1
+        self.samples = []
+        self.ctx = threads.limit(self.count)
+        self.ctx.__enter__()
+
+    def observe(self, seconds):
+        if self.decided:
+            return
+        self.samples.append(seconds)
+        if len(self.samples) < 4:
+            return
+        self.decided = True
+        step = sorted(self.samples[1:])[1]  # the first step builds things: skip it
+        many = self.threads.cpu_count()
+        if step > self.threads.SMALL_STEP_SECONDS and many > 1:
+            self.ctx.__exit__(None, None, None)
+            self.count = many
+            self.ctx = self.threads.limit(many)
+            self.ctx.__enter__()
+        self.model._blas_threads = self.count
+
+    def close(self):
+        self.ctx.__exit__(None, None, None)
 
 
 class Trainer:
@@ -227,6 +265,17 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
+        threads = _BlasThreads(self)
+        try:
+            logs = self._fit_epochs(data, val, cbs, threads, initial_epoch, epochs,
+                                    validation_freq)
+        finally:
+            threads.close()
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _fit_epochs(self, data, val, cbs, threads, initial_epoch, epochs, validation_freq):
+        clock = time.perf_counter
         cbs.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -235,7 +284,10 @@ class Trainer:
             step = -1
             for step, batch in enumerate(data.epoch()):
                 cbs.on_train_batch_begin(step)
+                t0 = clock()
                 out = self._run_train_step(batch)
+                if not threads.decided:
+                    threads.observe(clock() - t0)
                 cbs.on_train_batch_end(step, out if out is not None else LazyLogs(self))
                 if self.stop_training:
                     break
@@ -251,8 +303,7 @@ class Trainer:
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbs.on_train_end(logs)
-        return self.history
+        return logs
 
     def _run_train_step(self, batch):
         x, y, sw = batch
@@ -287,6 +338,15 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _evaluate_batches(self, data, callbacks=None, verbose=0):
+        from ember.backend import threads
+
+        count = threads.blas_threads_setting()
+        if count == "auto":
+            count = getattr(self, "_blas_threads", None)
+        with threads.limit(count):
+            return self._evaluate_loop(data, callbacks, verbose)
+
+    def _evaluate_loop(self, data, callbacks, verbose):
         from ember.callbacks import CallbackList
 
         steps = len(data) if hasattr(data, "__len__") else None
