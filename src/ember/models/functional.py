@@ -186,6 +186,22 @@ class Functional(Model):
             lambda t: KerasTensor(values[id(t)].shape, values[id(t)].dtype),
             self._outputs_struct)
 
+    def get_config(self):
+        """Keras's Functional config: layers with their call records, and the input and
+        output tensors as ``[layer_name, node_index, tensor_index]``."""
+        from ember.saving import model_config
+
+        return model_config.functional_get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ember.saving import model_config
+
+        return model_config.functional_from_config(cls, config, custom_objects)
+
+    def get_build_config(self):
+        return {"input_shape": None}
+
     def _summary_rows(self):
         rows = []
         for layer in self.layers:

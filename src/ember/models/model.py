@@ -26,6 +26,13 @@ class Model(Trainer, Layer):
     def layers(self):
         return list(self._flat_layers())
 
+    def _maybe_build(self, shapes):
+        # a subclassed model records the input shape of its first call (its build_config), so
+        # that a loaded copy can create its weights before they are read
+        if not self.built and self._build_shapes is None:
+            self._build_shapes = shapes
+        super()._maybe_build(shapes)
+
     def get_layer(self, name=None, index=None):
         """The layer with this name (or at this index in ``layers``)."""
         if index is not None and name is not None:
@@ -83,4 +90,35 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    # -- saving (the work is done by ember.saving) ------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model as a ``.keras`` archive (config, weights and optimizer state), the
+        format Keras 3 reads: ``model.save("model.keras")``."""
+        from ember.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights (and optimizer state) to a ``.weights.h5`` file, as Keras."""
+        from ember.saving import saving_lib
+
+        if max_shard_size is not None:
+            raise ValueError("save_weights: sharding (max_shard_size) is not supported.")
+        saving_lib.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a ``.weights.h5`` file, a ``.keras`` archive or a legacy ``.h5``
+        file; ``skip_mismatch=True`` skips (with a warning) layers whose weights differ."""
+        from ember.saving import saving_lib
+
+        if kwargs:
+            raise ValueError(f"load_weights: unknown arguments {sorted(kwargs)}.")
+        saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string; ``ember.models.model_from_json`` rebuilds it."""
+        from ember.saving import saving_api
+
+        return saving_api.to_json(self, **kwargs)
 
