@@ -277,6 +277,9 @@ class ServedModel:
                     break
             for version in [v for v in self._available if v not in wanted]:
                 self._unload(version, changes)
+            if any(c.startswith("failed") for c in changes):
+                logger.warning("model '%s': serving version(s) %s", self.name,
+                               self.versions or "none")
             gone = [v for v in self._status if v not in found and v not in self._available]
             if gone:
                 self._status = {v: s for v, s in self._status.items() if v not in gone}
@@ -298,10 +301,8 @@ class ServedModel:
             code = "NOT_FOUND" if isinstance(e, FileNotFoundError) else (
                 "INVALID_ARGUMENT" if isinstance(e, (ValueError, TypeError)) else "UNKNOWN")
             self._set_status(VersionStatus(version, "END", code, message))
-            serving = self.versions
-            logger.error("model '%s' version %d failed to load from %s: %s%s", self.name,
-                         version, path, message,
-                         f"; still serving version {serving[0]}" if serving else "")
+            logger.error("model '%s' version %d failed to load from %s: %s", self.name,
+                         version, path, message)
             logger.debug("load failure of %s", path, exc_info=True)
             changes.append(f"failed {version}")
             return False
