@@ -26,6 +26,16 @@ def array_of(weight):
     return np.asarray(to_numpy(weight), dtype=np.float32)
 
 
+def layout_perm(layout, rank):
+    """The Keras axes a tensor in ``layout`` holds, in order: ``"keras"`` (as Keras), ``"cf"``
+    (channels first, rank >= 3) or ``"tm"`` (time-major ``(steps, batch, features)``)."""
+    if layout == "cf" and rank >= 3:
+        return to_cf_perm(rank)
+    if layout == "tm" and rank == 3:
+        return (1, 0, 2)
+    return tuple(range(rank))
+
+
 _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
@@ -35,8 +45,9 @@ class Value:
     Attributes:
         shape: the Keras shape (batch first; ``None`` where unknown).
         dtype: ``"float32"``, or an integer dtype for token ids.
-        names: layout -> ONNX name: ``"keras"`` (Keras' axis order) and/or ``"cf"``
-            (channels-first); the first entry is the layout the value was produced in.
+        names: layout -> ONNX name: ``"keras"`` (Keras' axis order), ``"cf"``
+            (channels-first) and/or ``"tm"`` (time-major, between recurrent layers); the
+            first entry is the layout the value was produced in.
         mask: the ONNX name of its Keras time-step mask (bool, ``(batch, steps)``), or None.
     """
 
@@ -150,12 +161,12 @@ class GraphBuilder:
         if layout in value.names:
             return value.names[layout]
         src = value.layout
-        if value.rank < 3:  # rank <= 2: both layouts are the same tensor
+        p_src, p_dst = layout_perm(src, value.rank), layout_perm(layout, value.rank)
+        if p_src == p_dst:  # e.g. rank <= 2: both layouts are the same tensor
             name = value.names[src]
-        else:
-            perm = to_cf_perm(value.rank) if layout == "cf" else to_cl_perm(value.rank)
-            name = self.op("Transpose", [value.names[src]], perm=list(perm),
-                           hint="to_channels_first" if layout == "cf" else "to_channels_last")
+        else:  # tensor axis j of the result is tensor axis perm[j] of the source
+            perm = [p_src.index(k) for k in p_dst]
+            name = self.op("Transpose", [value.names[src]], perm=perm, hint=f"to_{layout}")
         value.names[layout] = name
         return name
 

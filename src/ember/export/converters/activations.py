@@ -7,7 +7,7 @@ maps its Keras axis onto the channels-first layout when the tensor is in it.
 
 import math
 
-from ember.export._graph import Value, array_of, to_cf_perm
+from ember.export._graph import Value, array_of, layout_perm
 from ember.export.converters import register_converter
 
 _SQRT1_2 = 1 / math.sqrt(2)
@@ -71,9 +71,9 @@ _ELEMENTWISE = {
 def layout_axis(axis, rank, layout):
     """Where Keras axis ``axis`` sits in a tensor of ``rank`` stored in ``layout``."""
     axis = axis % rank
-    if layout == "cf" and rank >= 3:
-        return to_cf_perm(rank).index(axis)
-    return -1 if axis == rank - 1 else axis
+    if layout == "keras":
+        return -1 if axis == rank - 1 else axis
+    return layout_perm(layout, rank).index(axis)
 
 
 def softmax(g, value, axis=-1, log=False):

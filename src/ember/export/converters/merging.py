@@ -37,9 +37,6 @@ def _elementwise(op_type, average=False):
                 y = g.op(op_type, [y, n])
         if average:
             y = g.op("Mul", [y, g.scalar("inv_count", 1.0 / len(names))])
-        rank = max(v.rank for v in inputs)
-        if layout == "cf" and rank != len(outputs[0].shape):
-            layout = "keras"
         return Value(y, outputs[0].shape, layout, mask=_and_masks(g, inputs))
 
     return convert
