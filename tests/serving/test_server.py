@@ -266,3 +266,16 @@ def test_model_errors_timeout_and_cors():
         time.sleep(0.4)  # the slow request still holds the worker until then
         r = c.post("/v1/models/fake:predict", json={"inputs": [[1, 2], [3, 4]]})
         assert r.json() == {"outputs": [[2.0, 3.0], [4.0, 5.0]]}
+
+
+def test_client_that_disconnects_mid_body(server, caplog):
+    import socket
+
+    srv, c = server
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", srv.port)) as s:
+            s.sendall(b"POST /v1/models/mnist:predict HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 100000\r\n\r\n{\"instances\": [[")
+    time.sleep(0.2)
+    assert c.get("/v1/models/mnist").status_code == 200
+    assert not [r for r in caplog.records if r.name == "ember.serving" and r.levelname == "ERROR"]

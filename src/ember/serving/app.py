@@ -11,7 +11,7 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -143,11 +143,15 @@ class _Api:
             if int(declared) > limit:
                 raise _too_large(int(declared), limit)
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(size, limit, streamed=True)
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(size, limit, streamed=True)
+                chunks.append(chunk)
+        except ClientDisconnect:
+            raise ServingError("The client disconnected before sending the whole body",
+                               "CANCELLED") from None
         return b"".join(chunks)
 
     @staticmethod
