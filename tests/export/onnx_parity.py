@@ -44,3 +44,15 @@ def assert_parity(model, batch_sizes=(1, 7), feeds=None, opset=17, tol=TOL):
 
 def op_types(proto):
     return [n.op_type for n in proto.graph.node]
+
+
+def bn(shape, low=0.1, **kwargs):
+    """A BatchNormalization built for ``shape`` with random statistics (variances >= low)."""
+    from ember import layers
+
+    layer = layers.BatchNormalization(**kwargs)
+    layer.build(shape)
+    rng = np.random.default_rng(3)
+    for w in layer.weights:
+        w.assign((rng.random(w.shape) * 0.9 + low).astype(np.float32))
+    return layer

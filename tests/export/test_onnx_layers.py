@@ -2,7 +2,7 @@
 equals ember's predict within 1e-5 at batch sizes 1 and 7."""
 
 import pytest
-from onnx_parity import assert_parity, op_types
+from onnx_parity import assert_parity, bn, op_types
 
 import ember
 from ember import layers
@@ -111,18 +111,6 @@ def test_max_pool_same_on_negative_inputs():
     name = model.inputs[0]._keras_history[0].name
     x = -np.random.default_rng(0).random((2, 9, 8, 3), dtype=np.float32) - 1
     assert_parity(model, feeds=[{name: x}])
-
-
-def bn(shape, low=0.1, **kwargs):
-    """A BatchNormalization built for ``shape`` with random statistics (variances >= low)."""
-    from ember.backend import np
-
-    layer = layers.BatchNormalization(**kwargs)
-    layer.build(shape)
-    rng = np.random.default_rng(3)
-    for w in layer.weights:
-        w.assign((rng.random(w.shape) * 0.9 + low).astype(np.float32))
-    return layer
 
 
 NORM = {
@@ -272,3 +260,22 @@ def test_merge_of_conv_branches_stays_channels_first():
     model = ember.Model(inp, layers.Dense(3)(layers.Flatten()(x)))
     proto = assert_parity(model)
     assert op_types(proto).count("Transpose") == 2
+
+
+OPTIONAL = {  # layers of Keras' catalog that ember may not have (yet): skipped when absent
+    "ReLU": lambda L: seq((6,), L.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2)),
+    "LeakyReLU": lambda L: seq((6,), L.LeakyReLU(negative_slope=0.3)),
+    "ELU": lambda L: seq((6,), L.ELU(alpha=0.5)),
+    "Softmax": lambda L: seq((4, 5), L.Softmax(axis=1)),
+    "PReLU": lambda L: seq((4, 5), L.PReLU(alpha_initializer="random_uniform")),
+    "TimeDistributed": lambda L: seq((5, 6), L.TimeDistributed(L.Dense(3, activation="tanh"))),
+    "TimeDistributedConv": lambda L: seq((3, 6, 6, 2), L.TimeDistributed(L.Conv2D(2, 3))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL))
+def test_optional_layer(name):
+    cls = name.replace("Conv", "")
+    if not hasattr(layers, cls):
+        pytest.skip(f"ember.layers has no {cls}")
+    assert_parity(OPTIONAL[name](layers))
