@@ -226,7 +226,7 @@ def test_still_serving_after_errors(server, models):
 # -- models that fail, are slow, and CORS ----------------------------------------------------------
 class FakeModel:
     """Just enough of a model: input 'x' (None, 2), output 'y' (None, 2); ``-1`` raises a
-    ValueError, ``-2`` a RuntimeError, ``-3`` sleeps 0.5 s."""
+    ValueError, ``-2`` a RuntimeError, ``-3`` sleeps 1.5 s."""
 
     name = "fake"
 
@@ -240,14 +240,14 @@ class FakeModel:
         if (x == -2).any():
             raise RuntimeError("kaboom")
         if (x == -3).any():
-            time.sleep(0.5)
+            time.sleep(1.5)
         return x + 1
 
 
 def test_model_errors_timeout_and_cors():
     manager = ModelManager(poll_seconds=0)
     manager.add_model("fake", FakeModel())
-    with running(manager, enable_cors=True, timeout_ms=200) as (_, c):
+    with running(manager, enable_cors=True, timeout_ms=600) as (_, c):
         r = c.post("/v1/models/fake:predict", json={"instances": [[1, 2]]})
         assert r.json() == {"predictions": [[2.0, 3.0]]}
         assert r.headers["access-control-allow-origin"] == "*"
@@ -263,7 +263,7 @@ def test_model_errors_timeout_and_cors():
         assert api_error(c.options("/v1/models/fake:predict", headers={"origin": "file://x"}),
                          400)
         assert api_error(c.get("/v1/models/nope"), 404)
-        time.sleep(0.4)  # the slow request still holds the worker until then
+        time.sleep(1.2)  # the slow request still holds the worker until then
         r = c.post("/v1/models/fake:predict", json={"inputs": [[1, 2], [3, 4]]})
         assert r.json() == {"outputs": [[2.0, 3.0], [4.0, 5.0]]}
 
