@@ -30,7 +30,7 @@ _state = threading.local()
 # Keras keys that ember drops without a warning whatever their value: they only matter for
 # features ember does not have (masking details, synchronized batch norm, quantization, ...).
 _HARMLESS_KEYS = {
-    "quantization_config", "optional", "ragged", "zero_output_for_mask", "input_axes",
+    "quantization_config", "optional", "zero_output_for_mask", "input_axes",
     "output_axes", "synchronized", "renorm_momentum", "renorm_clipping", "lora_rank",
     "lora_alpha", "autocast", "decay",
 }

@@ -345,3 +345,24 @@ def test_bfloat16_datasets_are_read(tmp_path):
     other = _mlp()
     other.load_weights(path)
     np.testing.assert_allclose(other.get_layer("hidden").kernel.numpy(), kernel, rtol=1e-2)
+
+
+def test_dict_inputs_round_trip(tmp_path):
+    a = layers.Input((3,), name="a")
+    b = layers.Input((2,), name="b")
+    out = layers.Dense(1, name="out")(layers.Concatenate()([a, b]))
+    model = ember.Model({"a": a, "b": b}, out)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        config = json.loads(zf.read("config.json"))["config"]
+    assert config["input_layers"] == {"a": ["a", 0, 0], "b": ["b", 0, 0]}
+    loaded = load_model(tmp_path / "m.keras")
+    x = {"a": np.ones((2, 3), "float32"), "b": np.zeros((2, 2), "float32")}
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_lambda_layer_is_not_written(tmp_path):
+    model = ember.Sequential([layers.Input((4,)), layers.Lambda(lambda t: t * 2.0)])
+    with pytest.raises(NotImplementedError, match="Lambda"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()

@@ -158,18 +158,3 @@ def test_functional_config_records_calls_as_keras(tmp_path):
     assert tensor["config"] == {"shape": [None, 6], "dtype": "float32",
                                 "keras_history": ["add", 0, 0]}
     assert sorted(_h5_tree(weights)) == sorted(_h5_tree(k_weights))
-
-
-def test_keras_loads_embers_files(tmp_path):
-    keras = pytest.importorskip(
-        "keras", reason="the keras package is not installed here, so Keras cannot be asked to "
-        "read ember's files (the structure tests above check them against Keras's own files)")
-    model = ember.Sequential([layers.Input((6,)), layers.Dense(4, activation="relu"),
-                              layers.Dense(2)])
-    model.compile(optimizer="adam", loss="mse")
-    x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
-    model.fit(x, x[:, :2], verbose=0)
-    model.save(tmp_path / "m.keras")
-    theirs = keras.saving.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)),
-                               model.predict(x, verbose=0), atol=1e-5)

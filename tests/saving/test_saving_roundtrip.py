@@ -209,3 +209,38 @@ def test_optimizer_state_roundtrip(optimizer, tmp_path):
         m.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def _keras():
+    return pytest.importorskip(
+        "keras", reason="the keras package (with a backend) is not installed here, so Keras "
+        "cannot be asked to read ember's files; test_saving_structure.py checks them against files "
+        "Keras wrote")
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + [f"merge_{m}" for m in sorted(MERGES)])
+def test_keras_reads_embers_files(name, tmp_path):
+    """Keras loads what ember saved (config, weights and optimizer state) and predicts the
+    same; runs where the keras package is installed."""
+    keras = _keras()
+    if name.startswith("merge_"):
+        a = layers.Input((4,), name="a")
+        b = layers.Input((4,), name="b")
+        merged = MERGES[name[6:]]()([layers.Dense(4)(a), layers.Dense(4)(b)])
+        model = ember.Model([a, b], layers.Dense(2)(merged))
+        x = [_data((4,), "float", seed=3), _data((4,), "float", seed=4)]
+    else:
+        build, shape, kind = CASES[name]
+        model = build()
+        x = _data(shape, kind)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, _data((2,), "float", seed=1), batch_size=4, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), expected, atol=1e-5)
+    assert int(np.asarray(theirs.optimizer.iterations)) == 2
+    fresh = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    fresh.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_allclose(np.asarray(fresh.predict(x, verbose=0)), expected, atol=1e-5)
