@@ -220,3 +220,51 @@ def test_multi_input_multi_output_names():
     proto = assert_parity(ember.Model([a, b], [probs, probs, a]))
     assert [o.name for o in proto.graph.output] == ["probs", "probs_1", "a_1"]
     assert_parity(ember.Model({"a": a, "b": b}, {"x": probs, "y": joined}))
+
+
+def test_unknown_spatial_and_sequence_sizes_stay_dynamic():
+    model = ember.Sequential([
+        ember.Input((None, None, 3)), layers.Conv2D(4, 3, padding="same", strides=2),
+        layers.MaxPooling2D(3, strides=2, padding="same"), layers.AveragePooling2D(
+            2, padding="same"), layers.Conv2D(2, 3), layers.GlobalAveragePooling2D()])
+    proto = to_onnx(model)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[1].dim_param and dims[2].dim_param and dims[1].dim_param != dims[2].dim_param
+    sess, name = session(proto), proto.graph.input[0].name
+    for shape in [(2, 20, 18, 3), (1, 33, 27, 3)]:
+        x = np.random.default_rng(0).random(shape, dtype=np.float32)
+        np.testing.assert_allclose(sess.run(None, {name: x})[0], model.predict(x, verbose=0),
+                                   rtol=1e-5, atol=1e-5)
+
+    inp = ember.Input((None,), dtype="int32")
+    x = layers.Embedding(50, 6)(inp)
+    x = layers.Bidirectional(layers.LSTM(4, return_sequences=True))(x)
+    model = ember.Model(inp, layers.Dense(2, activation="softmax")(layers.GRU(3)(x)))
+    proto = to_onnx(model)
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT32
+    sess, name = session(proto), proto.graph.input[0].name
+    for shape in [(2, 9), (1, 4), (3, 17)]:
+        ids = np.random.default_rng(1).integers(0, 50, shape).astype(np.int32)
+        np.testing.assert_allclose(sess.run(None, {name: ids})[0],
+                                   model.predict(ids, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [17, 18, 21])
+def test_mixed_model_across_opsets(opset):
+    image, ids = ember.Input((10, 10, 3), name="image"), ember.Input((6,), dtype="int64",
+                                                                     name="ids")
+    x = layers.Rescaling(1 / 255.0)(image)
+    x = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D()(layers.ZeroPadding2D(1)(x))
+    x = layers.SeparableConv2D(4, 3)(x)
+    x = layers.GlobalMaxPooling2D()(x)
+    t = layers.Embedding(20, 4, mask_zero=True)(ids)
+    t = layers.LayerNormalization()(t)
+    t = layers.GlobalAveragePooling1D()(t)
+    s = layers.LSTM(3)(layers.Embedding(20, 4)(ids))
+    y = layers.Concatenate()([x, t, s])
+    y = layers.Dense(5, activation="gelu")(layers.Dropout(0.2)(y))
+    model = ember.Model([image, ids], layers.Dense(2, activation="softmax", name="out")(y))
+    proto = assert_parity(model, opset=opset)
+    assert proto.opset_import[0].version == opset

@@ -157,7 +157,9 @@ class GraphBuilder:
         return names[0] if outputs == 1 else names
 
     # -- layouts ----------------------------------------------------------------------------------
-    def _in_layout(self, value, layout):
+    def in_layout(self, value, layout):
+        """``value``'s name in ``layout`` (``"keras"``, ``"cf"`` or ``"tm"``), inserting (once)
+        the Transpose that produces it."""
         if layout in value.names:
             return value.names[layout]
         src = value.layout
@@ -173,7 +175,7 @@ class GraphBuilder:
     def keras(self, value):
         """``value``'s name in Keras' own axis order (as float32 unless it holds token ids that
         the caller asks for with :meth:`raw`)."""
-        name = self._in_layout(value, "keras")
+        name = self.in_layout(value, "keras")
         if value.is_int:
             key = "keras_float"
             if key not in value.names:
@@ -185,11 +187,11 @@ class GraphBuilder:
         """``value``'s name with the channels (last Keras axis) moved to axis 1."""
         if value.is_int:
             raise self.unsupported("channels-first convolution on integer input")
-        return self._in_layout(value, "cf")
+        return self.in_layout(value, "cf")
 
     def raw(self, value):
         """``value``'s name in Keras order, keeping an integer dtype (token ids)."""
-        return self._in_layout(value, "keras")
+        return self.in_layout(value, "keras")
 
     def same_layout(self, value):
         """``(name, layout)`` of ``value`` in the layout it already has (elementwise ops)."""

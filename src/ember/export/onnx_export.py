@@ -229,7 +229,7 @@ def _rename_outputs(g, renames):
 
 def build_onnx_model(model, opset=17, input_names=None, output_names=None):
     """The ONNX ``ModelProto`` of a built Sequential or Functional ``model`` (not checked)."""
-    onnx = _import_onnx()
+    _import_onnx()
     from onnx import helper
 
     import ember
@@ -275,7 +275,6 @@ def build_onnx_model(model, opset=17, input_names=None, output_names=None):
                               producer_name="ember", producer_version=ember.__version__,
                               ir_version=_IR_VERSION[opset])
     proto.doc_string = f"ember model '{model.name}' exported to ONNX opset {opset}"
-    del onnx
     return proto
 
 

@@ -116,7 +116,7 @@ def _run(g, kind, x, layers_, direction):
 def _time_major(g, value):
     if value.is_int:
         return g.transpose(g.keras(value), (1, 0, 2))
-    return g._in_layout(value, "tm")
+    return g.in_layout(value, "tm")
 
 
 def _reverse_time(g, y, axis):
