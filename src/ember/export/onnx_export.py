@@ -119,8 +119,9 @@ def _convert(g, model, input_values, prefix=""):
             if masked and _call_signature(layer)[1] and not handles_mask(fn):
                 raise g.unsupported(
                     "its input carries a mask (from Embedding(mask_zero=True) or Masking) "
-                    "and the layer uses it; ONNX export supports masks only in "
-                    "GlobalAveragePooling1D", layer)
+                    "that changes what it computes; the ONNX export passes masks through "
+                    "elementwise layers and applies them only in GlobalAveragePooling1D "
+                    "(recurrent ops cannot skip masked steps as Keras does)", layer)
             g.prefix, g.layer = prefix + layer.name, layer
             outs = fn(g, layer, ins, step.outputs)
             outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
