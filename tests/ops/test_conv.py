@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ember
 from ember import ops
@@ -242,3 +244,20 @@ def test_conv_transpose_1d_float32_and_errors():
     with pytest.raises(ValueError, match=r"conv_transpose: output_padding \(2\) must be smaller "
                                          r"than the stride \(2\)"):
         ops.conv_transpose(x, k, 2, output_padding=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), kh=st.integers(1, 3), kw=st.integers(1, 3),
+       s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       d=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       padding=st.sampled_from(["valid", "same"]), c=st.sampled_from([1, 2]))
+def test_conv2d_random_geometry(h, w, kh, kw, s, d, padding, c):
+    if padding == "valid" and (h < (kh - 1) * d[0] + 1 or w < (kw - 1) * d[1] + 1):
+        return
+    x, k = rand((2, h, w, c), 1), rand((kh, kw, c, 2), 2)
+    close(ops.conv(x, k, s, padding, dilation_rate=d).data, ref_conv2d(x, k, s, padding, d),
+          rtol=1e-10, atol=1e-12)
+    assert_grads(lambda a, b: ops.conv(a, b, s, padding, dilation_rate=d), x, k)
+    t = ops.conv_transpose(x, k.transpose(0, 1, 3, 2), s, padding, dilation_rate=d).data
+    close(t, ref_conv_transpose2d(x, k.transpose(0, 1, 3, 2), s, padding, d),
+          rtol=1e-10, atol=1e-12)

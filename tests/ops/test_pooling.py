@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ember
 from ember import ops
@@ -107,3 +109,16 @@ def test_pooling_errors():
     with pytest.raises(ValueError, match=r"average_pool: pool_size must be an int or a tuple of "
                                          r"2 positive ints"):
         ops.average_pool(np.ones((1, 4, 4, 1)), (2, 0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), ph=st.integers(1, 3), pw=st.integers(1, 3),
+       s=st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+       padding=st.sampled_from(["valid", "same"]), mode=st.sampled_from(["max", "avg"]))
+def test_pool2d_random_geometry(h, w, ph, pw, s, padding, mode):
+    if padding == "valid" and (h < ph or w < pw):
+        return
+    op = ops.max_pool if mode == "max" else ops.average_pool
+    x = rand((2, h, w, 2), 3)
+    close(op(x, (ph, pw), s, padding).data, ref_pool2d(x, (ph, pw), s or (ph, pw), padding, mode))
+    assert_grads(lambda t: op(t, (ph, pw), s, padding), x)
