@@ -87,7 +87,7 @@ def server(models):
 
 _CHILD = """
 import sys
-from ember.backend import np
+from ember.backend import np, threads
 from ember.serving import ModelManager, ServerThread, create_app
 sys.path.insert(0, sys.argv[2])
 from serving.conftest import mlp
@@ -96,7 +96,7 @@ with np.load(sys.argv[1]) as f:
     model.set_weights([f[k] for k in sorted(f.files, key=lambda k: int(k[4:]))])
 manager = ModelManager(poll_seconds=0)
 manager.add_model("mnist", model)
-with ServerThread(create_app(manager)) as server:
+with threads.limit(1), ServerThread(create_app(manager)) as server:  # as ember serve does
     print(server.port, flush=True)
     sys.stdin.read()  # serve until the parent closes stdin
 manager.stop()

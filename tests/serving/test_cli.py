@@ -19,7 +19,7 @@ needs_saving = pytest.mark.skipif(not have_saving(), reason="ember.saving.load_m
 def args(**kw):
     base = dict(model=None, model_name=None, model_base_path=None, version_label=[],
                 max_batch_size=64, batch_window_ms=2.0, max_body_bytes=1 << 24,
-                version_policy="latest")
+                version_policy="latest", blas_threads=1)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -45,6 +45,7 @@ def test_plan(tmp_path):
         (args(model=str(f), model_name="a:b"), "invalid model name"),
         (args(model=str(f), version_label=["stable"]), "LABEL=VERSION"),
         (args(model=str(f), max_batch_size=0), "--max_batch_size"),
+        (args(model=str(f), blas_threads=-1), "--blas_threads"),
     ]:
         with pytest.raises(SystemExit, match=message):
             plan(bad)

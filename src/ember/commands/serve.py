@@ -41,6 +41,11 @@ def register(parser):
                         default=0, help="answer 504 to a prediction slower than this (0: no limit)")
     parser.add_argument("--enable_cors", "--rest_api_enable_cors_support", dest="enable_cors",
                         action="store_true", help="allow browser pages from any origin")
+    parser.add_argument("--blas_threads", type=int, default=1,
+                        help="BLAS threads for the model (default 1: small batches gain nothing "
+                             "from more, and spinning BLAS threads starve the HTTP event loop; "
+                             "raise it for big convnets; 0: BLAS's own setting). Needs "
+                             "threadpoolctl (ember[fast])")
     parser.add_argument("--access_log", action="store_true", help="log every request")
     parser.add_argument("--log_level", default="info",
                         choices=["debug", "info", "warning", "error"])
@@ -85,6 +90,8 @@ def plan(args):
         raise SystemExit("ember serve: --max_batch_size must be at least 1")
     if args.batch_window_ms < 0:
         raise SystemExit("ember serve: --batch_window_ms must be >= 0")
+    if args.blas_threads < 0:
+        raise SystemExit("ember serve: --blas_threads must be >= 0")
     if args.max_body_bytes < 1:
         raise SystemExit("ember serve: --max_body_bytes must be positive")
     options = {"version_policy": args.version_policy, "labels": labels,
@@ -122,8 +129,15 @@ def run(args):
                      enable_cors=args.enable_cors, timeout_ms=args.timeout_ms or None)
     log.info("serving model '%s' (versions %s) at http://%s:%d/v1/models/%s", name,
              served.versions or "none yet", args.host, args.port, name)
-    run_server(app, host=args.host, port=args.port, log_level=args.log_level,
-               access_log=args.access_log)
+    from ember.backend import threads
+
+    if args.blas_threads and not threads.available():
+        log.info("threadpoolctl is not installed, so BLAS keeps its own thread count; "
+                 "pip install threadpoolctl (or set OPENBLAS_NUM_THREADS=%d) for "
+                 "--blas_threads", args.blas_threads)
+    with threads.limit(args.blas_threads or None):
+        run_server(app, host=args.host, port=args.port, log_level=args.log_level,
+                   access_log=args.access_log)
     return 0
 
 
