@@ -100,6 +100,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=10.0, help="per level, at most")
     parser.add_argument("--clients", default="1,8,64")
     parser.add_argument("--batch_window_ms", type=float, default=2.0)
+    parser.add_argument("--max_batch_size", type=int, default=64,
+                        help="1 turns batching off, for comparison")
     args = parser.parse_args(argv)
 
     from ember.backend import np
@@ -117,7 +119,8 @@ def main(argv=None):
         path = Path(tmp) / "mnist.keras"
         model.save(str(path))
         cmd = [sys.executable, "-m", "ember.commands.serve", str(path), "--port", str(port),
-               "--batch_window_ms", str(args.batch_window_ms), "--log_level", "warning"]
+               "--batch_window_ms", str(args.batch_window_ms), "--max_batch_size",
+               str(args.max_batch_size), "--log_level", "warning"]
         server = subprocess.Popen(cmd, env=dict(os.environ, PYTHONUNBUFFERED="1"))
         try:
             deadline = time.monotonic() + 60
@@ -144,7 +147,8 @@ def main(argv=None):
                 server.kill()
 
     print(f"ember serve, tutorial MLP (784-128-10), 1 image per request, loopback, "
-          f"{os.cpu_count()} CPUs, batch window {args.batch_window_ms:g} ms")
+          f"{os.cpu_count()} CPUs, batch window {args.batch_window_ms:g} ms, max batch "
+          f"{args.max_batch_size}")
     print(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
     for clients, n, rps, p50, p99, errs in rows:
         print(f"{clients:>7} {n:>8} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {errs:>6}")
