@@ -60,4 +60,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m ember.cli`: run the copy that the command modules register into
+    from ember.cli import main as _main
+
+    sys.exit(_main())
