@@ -88,8 +88,8 @@ def test_file_name_rules(tmp_path):
     model = _mlp()
     with pytest.raises(ValueError, match=".keras"):
         model.save(tmp_path / "m.zip")
-    with pytest.raises(ValueError, match="legacy HDF5"):
-        model.save(tmp_path / "m.h5")
+    with pytest.raises(ValueError, match="include_optimizer=False"):
+        model.save(tmp_path / "m.keras", include_optimizer=False)
     with pytest.raises(ValueError, match=".weights.h5"):
         model.save_weights(tmp_path / "w.h5")
     with pytest.raises(ValueError, match="'.weights.h5', '.keras' or '.h5'"):
@@ -366,3 +366,72 @@ def test_lambda_layer_is_not_written(tmp_path):
     with pytest.raises(NotImplementedError, match="Lambda"):
         model.save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
+
+
+# -- legacy .h5 writing --------------------------------------------------------------------------
+def test_legacy_h5_round_trip_with_optimizer_state(tmp_path):
+    model = _trained()
+    with pytest.warns(UserWarning, match="legacy HDF5"):
+        model.save(tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5")
+    np.testing.assert_array_equal(loaded.predict(_x(), verbose=0), model.predict(_x(), verbose=0))
+    assert int(loaded.optimizer.iterations.numpy()) == 2
+    saved = model.get_weights()
+    y = np.zeros((8, 2), "float32")
+    for m in (model, loaded):
+        m.fit(_x(8), y, batch_size=4, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    other = _mlp()
+    other.load_weights(tmp_path / "m.h5")
+    for a, b in zip(other.get_weights(), saved):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_legacy_h5_layout_matches_keras(tmp_path):
+    from keras_files import fixture_path
+
+    model = ember.Sequential([layers.Input((28, 28)), layers.Flatten(name="flatten"),
+                              layers.Dense(128, activation="relu", name="dense"),
+                              layers.Dense(10, activation="softmax", name="dense_1")],
+                             name="sequential")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(np.zeros((2, 28, 28), "float32"), np.array([1, 2]), verbose=0)
+    with pytest.warns(UserWarning):
+        model.save(tmp_path / "m.h5", overwrite=True)
+
+    def shape(f):
+        out = {"root": sorted(f.attrs), "groups": sorted(f), "mw": sorted(f["model_weights"].attrs)}
+        for name in f["model_weights"]:
+            names = list(f["model_weights"][name].attrs["weight_names"])
+            out[f"n_{len(out)}"] = len(names)
+            for n in names:
+                n = n.decode() if isinstance(n, bytes) else n
+                ds = f["model_weights"][name][n]
+                out[f"d_{len(out)}"] = (ds.shape, ds.dtype.str)
+        opt = list(f["optimizer_weights"].attrs["weight_names"])
+        out["opt"] = [f["optimizer_weights"][n.decode() if isinstance(n, bytes) else n].shape
+                      for n in opt]
+        out["training"] = sorted(json.loads(f.attrs["training_config"]))
+        config = json.loads(f.attrs["model_config"])
+        out["config"] = (sorted(config), [sorted(layer) for layer in config["config"]["layers"]])
+        return out
+
+    with h5py.File(tmp_path / "m.h5", "r") as ours, \
+            h5py.File(fixture_path("seed_mlp.h5"), "r") as theirs:
+        assert shape(ours) == shape(theirs)
+        assert h5py.check_string_dtype(ours.attrs.get_id("model_config").dtype).encoding \
+            == "ascii"
+        assert sorted(ours["model_weights"]) == sorted(theirs["model_weights"])
+
+
+def test_legacy_h5_without_optimizer(tmp_path):
+    model = _trained()
+    with pytest.warns(UserWarning):
+        model.save(tmp_path / "m.h5", include_optimizer=False)
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        assert "optimizer_weights" not in f and "training_config" not in f.attrs
+    with pytest.warns(UserWarning, match="not compiled"):
+        loaded = load_model(tmp_path / "m.h5")
+    assert not loaded.compiled

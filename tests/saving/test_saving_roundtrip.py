@@ -1,6 +1,8 @@
 """Round trips in ember for the layer catalog: save, load, identical predictions, identical
 optimizer state, and identical training for two more steps."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -244,3 +246,9 @@ def test_keras_reads_embers_files(name, tmp_path):
     fresh = keras.saving.load_model(tmp_path / "m.keras", compile=False)
     fresh.load_weights(tmp_path / "m.weights.h5")
     np.testing.assert_allclose(np.asarray(fresh.predict(x, verbose=0)), expected, atol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.save(tmp_path / "m.h5")
+    legacy = keras.saving.load_model(tmp_path / "m.h5")
+    np.testing.assert_allclose(np.asarray(legacy.predict(x, verbose=0)), expected, atol=1e-5)
+    assert int(np.asarray(legacy.optimizer.iterations)) == 2

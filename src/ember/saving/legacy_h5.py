@@ -1,4 +1,4 @@
-"""Reading the legacy single-file HDF5 format (``model.save("x.h5")``, spec §6).
+"""The legacy single-file HDF5 format (``model.save("x.h5")``, spec §6): reading, and writing.
 
 Root attributes ``model_config`` (JSON, legacy envelopes without ``module``) and
 ``training_config`` (compile arguments plus ``optimizer_config``); group ``model_weights`` with
@@ -9,6 +9,7 @@ layers with weights are matched in order; a count or shape mismatch is an error 
 layer. Datasets are addressed through the same guarded reader as the ``.keras`` weights.
 """
 
+import json
 import warnings
 
 from ember.saving import h5_store, saving_lib, serialization_lib
@@ -183,3 +184,137 @@ def _compile(model, h5, reader, source, custom_objects):
         return
     for var, value in values:
         var.assign(value)
+
+
+# -- writing (optional in the spec; Keras 3 still reads and writes it) ---------------------------
+HDF5_OBJECT_HEADER_LIMIT = 64512
+# Keras 3's legacy loader cannot resolve these short names (it finds the metric function and
+# refuses it), so the training config spells them out.
+_LONG_NAMES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
+               "mape": "mean_absolute_percentage_error",
+               "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence",
+               "logcosh": "log_cosh"}
+
+
+def _long_names(value):
+    if isinstance(value, str):
+        return _LONG_NAMES.get(value.lower(), value)
+    if isinstance(value, list):
+        return [_long_names(v) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _long_names(v) for k, v in value.items()}
+    return value
+
+
+def _legacy_layer_entry(entry):
+    """A layer envelope in the legacy form: ``class_name`` and ``config`` only (plus ``name``
+    and ``inbound_nodes`` inside a Functional config); nested models likewise."""
+    out = {"class_name": entry["class_name"], "config": _legacy_model_config(entry["config"])}
+    for key in ("name", "inbound_nodes"):
+        if key in entry:
+            out[key] = entry[key]
+    return out
+
+
+def _legacy_model_config(config):
+    if isinstance(config, dict) and isinstance(config.get("layers"), list):
+        config = dict(config)
+        config["layers"] = [_legacy_layer_entry(e) for e in config["layers"]]
+    return config
+
+
+def _save_attr_list(h5py, group, name, values):
+    """Keras's ``save_attributes_to_hdf5_group``: split into ``name0``, ``name1``, ... when
+    the list would not fit in an HDF5 object header."""
+    np = h5_store.np
+    if not values:
+        group.attrs[name] = np.asarray([])
+        return
+    encoded = [v.encode("utf-8") for v in values]
+    too_long = [v for v in encoded if len(v) > HDF5_OBJECT_HEADER_LIMIT]
+    if too_long:
+        raise ValueError(f"Cannot save attribute {name!r}: names longer than "
+                         f"{HDF5_OBJECT_HEADER_LIMIT} bytes: {too_long[:1]}")
+    dtype = h5py.string_dtype("ascii" if all(v.isascii() for v in values) else "utf-8")
+    chunks = [encoded]
+    while any(sum(len(v) + 16 for v in chunk) > HDF5_OBJECT_HEADER_LIMIT for chunk in chunks):
+        n = len(chunks) + 1
+        size = -(-len(encoded) // n)
+        chunks = [encoded[i:i + size] for i in range(0, len(encoded), size)]
+    if len(chunks) == 1:
+        group.attrs.create(name, encoded, dtype=dtype)
+    else:
+        for i, chunk in enumerate(chunks):
+            group.attrs.create(f"{name}{i}", chunk, dtype=dtype)
+
+
+def _unique(names):
+    seen, out = {}, []
+    for name in names:
+        candidate = name
+        while candidate in seen:
+            seen[name] += 1
+            candidate = f"{name}_{seen[name]}"
+        seen[candidate] = 0
+        out.append(candidate)
+    return out
+
+
+def _write_weights_group(h5py, group, variables, names):
+    _save_attr_list(h5py, group, "weight_names", names)
+    for name, var in zip(names, variables):
+        value = h5_store.np.asarray(var.numpy())
+        group.create_dataset(name, data=value)
+
+
+def write_legacy(model, h5, include_optimizer=True):
+    """Write ``model`` into the open, empty HDF5 file ``h5`` in the legacy layout (spec §6)."""
+    from ember.saving import saving_lib
+
+    h5py = h5_store.require_h5py()
+    envelope = saving_lib.model_config(model)
+    model_config = {"class_name": envelope["class_name"],
+                    "config": _legacy_model_config(envelope["config"])}
+    h5.attrs["keras_version"] = saving_lib.KERAS_VERSION
+    h5.attrs["backend"] = "tensorflow"
+    h5.attrs.create("model_config", json.dumps(model_config).encode("utf-8"),
+                    dtype=h5py.string_dtype("ascii"))
+    compile_config = envelope.get("compile_config") or {}
+    if compile_config and include_optimizer:
+        training = {k: _long_names(v) if k in ("loss", "metrics", "weighted_metrics") else v
+                    for k, v in compile_config.items() if k != "optimizer"}
+        optimizer = compile_config["optimizer"]
+        if isinstance(optimizer, dict):
+            optimizer = {"class_name": optimizer["class_name"], "config": optimizer["config"]}
+        training["optimizer_config"] = optimizer
+        h5.attrs.create("training_config", json.dumps(training).encode("utf-8"),
+                        dtype=h5py.string_dtype("ascii"))
+    weights = h5.create_group("model_weights")
+    layers = list(model.layers)
+    _save_attr_list(h5py, weights, "layer_names", [layer.name for layer in layers])
+    weights.attrs["backend"] = "tensorflow"
+    weights.attrs["keras_version"] = saving_lib.KERAS_VERSION
+    for layer in layers:
+        variables = layer.weights
+        names = _unique([f"{model.name}/{v.path}" for v in variables])
+        _write_weights_group(h5py, weights.create_group(layer.name), variables, names)
+    own = h5_store.own_variables(model, "layer")
+    _write_weights_group(h5py, weights.create_group("top_level_model_weights"), own,
+                         _unique([f"{model.name}/{v.path}" for v in own]))
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and compile_config:
+        variables = list(optimizer.variables)
+        names = _unique([v.path if "/" in v.path else f"{optimizer.name}/{v.path}"
+                         for v in variables])
+        _write_weights_group(h5py, h5.create_group("optimizer_weights"), variables, names)
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Save ``model`` as a legacy ``.h5`` file (atomically, as every ember save)."""
+    from ember.saving import saving_lib
+
+    warnings.warn(
+        "You are saving the model in the legacy HDF5 format (.h5). Keras 3 and ember read it, "
+        "but the native format is preferred: model.save('model.keras').", stacklevel=4)
+    saving_lib.atomic_write_h5(filepath, lambda h5: write_legacy(model, h5, include_optimizer),
+                               overwrite=overwrite)

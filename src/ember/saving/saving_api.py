@@ -7,13 +7,15 @@ from ember.saving import saving_lib, serialization_lib
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Save a model as ``.keras`` (the format Keras 3 writes and reads).
+    """Save a model as ``.keras`` (the format Keras 3 writes and reads), or as legacy ``.h5``.
 
     Args:
         model: the model.
-        filepath: a path ending in ``.keras``, or an open binary file.
+        filepath: a path ending in ``.keras`` (or ``.h5``/``.hdf5``), or an open binary file.
         overwrite: replace an existing file (otherwise FileExistsError).
         zipped: ``False`` writes a directory holding the three members instead of a ZIP.
+        include_optimizer: legacy ``.h5`` only: also write the compile arguments and the
+            optimizer state (default True).
 
     Example::
 
@@ -23,18 +25,21 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     kwargs.pop("save_format", None)
     if kwargs:
         raise ValueError(f"save_model: unknown arguments {sorted(kwargs)}.")
-    if not include_optimizer:
-        raise ValueError("save_model: include_optimizer=False is not supported by the .keras "
-                         "format; call model.save_weights() for weights only.")
     path = filepath if hasattr(filepath, "write") else os.fspath(filepath)
     if isinstance(path, str) and path.endswith((".h5", ".hdf5")):
-        raise ValueError(
-            f"ember reads the legacy HDF5 format but does not write it. Save to "
-            f"'{os.path.splitext(path)[0]}.keras' instead (Keras 3 reads it).")
+        from ember.saving import legacy_h5
+
+        legacy_h5.save_model(model, path, overwrite=overwrite,
+                             include_optimizer=include_optimizer)
+        return
+    if not include_optimizer:
+        raise ValueError("save_model: include_optimizer=False is only supported for the legacy "
+                         ".h5 format; call model.save_weights() for weights only.")
     if isinstance(path, str) and not path.endswith(".keras"):
         raise ValueError(
-            "Invalid filepath extension for saving. Please add a `.keras` extension for the "
-            f"native Keras format. Received: filepath={path}")
+            "Invalid filepath extension for saving. Please add either a `.keras` extension for "
+            "the native Keras format (recommended) or a `.h5` extension (legacy). "
+            f"Received: filepath={path}")
     saving_lib.save_model(model, path, overwrite=overwrite,
                           zipped=True if zipped is None else zipped)
 
