@@ -218,6 +218,24 @@ class H5Reader:
         detail = f": {error}" if error is not None else ""
         return ValueError(f"{self.source}: {what}{detail}")
 
+    def _child(self, group, name, where):
+        """``group[name]`` after checking the link; None if absent."""
+        h5 = require_h5py()
+        try:
+            link = group.get(name, getlink=True)
+            if link is None:
+                return None
+            if isinstance(link, (h5.SoftLink, h5.ExternalLink)):
+                kind = "an external" if isinstance(link, h5.ExternalLink) else "a soft"
+                raise self._fail(f"refusing {kind} link at '{where}': weight files may not "
+                                 "point to other objects or files")
+            return group[name]
+        except ValueError:
+            raise
+        except (OSError, KeyError, RuntimeError, TypeError) as e:
+            raise self._fail(f"cannot read '{where}' (truncated or corrupt HDF5 file?)",
+                             e) from e
+
     def node(self, path):
         """The group or dataset at ``path`` ("a/b/c"), or None if absent; links refused."""
         h5 = require_h5py()
@@ -227,21 +245,9 @@ class H5Reader:
             walked.append(part)
             if not isinstance(current, h5.Group):
                 return None
-            try:
-                link = current.get(part, getlink=True)
-                if link is None:
-                    return None
-                if isinstance(link, (h5.SoftLink, h5.ExternalLink)):
-                    kind = "an external" if isinstance(link, h5.ExternalLink) else "a soft"
-                    raise self._fail(
-                        f"refusing {kind} link at '{'/'.join(walked)}': weight files may not "
-                        "point to other objects or files")
-                current = current[part]
-            except ValueError:
-                raise
-            except (OSError, KeyError, RuntimeError, TypeError) as e:
-                raise self._fail(f"cannot read '{'/'.join(walked)}' (truncated or corrupt "
-                                 "HDF5 file?)", e) from e
+            current = self._child(current, part, "/".join(walked))
+            if current is None:
+                return None
         return current
 
     def group(self, path):
@@ -267,7 +273,7 @@ class H5Reader:
                              e) from e
         entry = {}
         for name in names:
-            node = self.node(f"{group.name}/{name}")
+            node = self._child(group, name, f"{group.name}/{name}")
             if not isinstance(node, h5.Dataset):
                 raise self._fail(f"'{group.name}/{name}' is not a dataset")
             entry[name] = node

@@ -28,6 +28,7 @@ NPZ_WEIGHTS_FILENAME = "model.weights.npz"
 MAX_MEMBER_BYTES = 4 << 30
 MAX_MEMBER_RATIO = 100
 MAX_CONFIG_BYTES = 256 << 20
+IN_MEMORY_BYTES = 1 << 30  # weights members up to this size are read into memory first
 
 
 # -- atomic writes -------------------------------------------------------------------------------
@@ -263,8 +264,8 @@ class Archive:
             fileobj = os.path.join(self.directory, WEIGHTS_FILENAME)
         else:
             info = self._info(WEIGHTS_FILENAME)
-            if info.compress_type == zipfile.ZIP_STORED:
-                fileobj = self.zip.open(info)
+            if info.compress_type == zipfile.ZIP_STORED and info.file_size > IN_MEMORY_BYTES:
+                fileobj = self.zip.open(info)  # large: read in place (seeks are slower)
             else:
                 fileobj = io.BytesIO(self.read(WEIGHTS_FILENAME))
         try:
