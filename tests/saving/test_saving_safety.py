@@ -6,6 +6,7 @@ import json
 import marshal
 import os
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -438,3 +439,62 @@ def test_interrupted_unzipped_save_keeps_the_previous_directory(tmp_path, monkey
         model.save(path, zipped=False)
     assert (path / "model.weights.h5").read_bytes() == before
     assert _leftovers(tmp_path, ["m.keras"]) == []
+
+
+def test_truncated_legacy_h5_gives_a_clear_error(tmp_path):
+    from keras_files import fixture_path
+
+    data = fixture_path("batchnorm.h5").read_bytes()
+    for cut in (100, 2000, len(data) // 2, len(data) - 10):
+        path = tmp_path / f"cut{cut}.h5"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=f"cut{cut}.h5"):
+            load_model(path)
+
+
+def _mutations(config, rng, n):
+    paths = []
+
+    def collect(obj, path):
+        paths.append(path)
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) \
+            if isinstance(obj, list) else ()
+        for key, value in items:
+            collect(value, path + (key,))
+
+    collect(config, ())
+    for _ in range(n):
+        path = paths[1 + rng.integers(len(paths) - 1)]
+        mutated = json.loads(json.dumps(config))
+        parent = mutated
+        for key in path[:-1]:
+            parent = parent[key]
+        if rng.random() < 0.4 and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = [None, 7, "zz", [], {}][rng.integers(5)]
+        yield mutated
+
+
+@pytest.mark.parametrize("name", ["functional_two_inputs", "conv1d_rnn_mix"])
+def test_mangled_configs_load_or_raise_value_error(name):
+    """Whatever a config holds, loading either works or raises a ValueError (no other
+    exception from deep inside)."""
+    from keras_files import fixture_path
+
+    with zipfile.ZipFile(fixture_path(f"{name}.keras")) as zf:
+        config = json.loads(zf.read("config.json"))
+        weights = zf.read("model.weights.h5")
+    rng = np.random.default_rng(0)
+    for mutated in _mutations(config, rng, 60):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            zf.writestr("config.json", json.dumps(mutated))
+            zf.writestr("model.weights.h5", weights)
+        buffer.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                load_model(buffer)
+            except ValueError:
+                pass

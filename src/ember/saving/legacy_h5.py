@@ -9,6 +9,7 @@ layers with weights are matched in order; a count or shape mismatch is an error 
 layer. Datasets are addressed through the same guarded reader as the ``.keras`` weights.
 """
 
+import contextlib
 import json
 import warnings
 
@@ -43,9 +44,20 @@ def _attr_text(h5, name):
     return str(value)
 
 
+@contextlib.contextmanager
+def _h5_errors(source):
+    """h5py's low-level errors (a corrupt attribute, a truncated block) as a ValueError that
+    names the file."""
+    try:
+        yield
+    except (OSError, RuntimeError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{source}: cannot read the file (truncated or corrupt HDF5 file?): "
+                         f"{type(e).__name__}: {e}") from e
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved in the legacy ``.h5`` format."""
-    with saving_lib.open_h5(filepath, filepath) as h5:
+    with saving_lib.open_h5(filepath, filepath) as h5, _h5_errors(filepath):
         reader = h5_store.H5Reader(h5, filepath)
         text = _attr_text(h5, "model_config")
         if text is None:
@@ -62,6 +74,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def load_weights_from_file(model, reader, skip_mismatch=False):
+    with _h5_errors(reader.source):
+        _load_weights_from_file(model, reader, skip_mismatch)
+
+
+def _load_weights_from_file(model, reader, skip_mismatch):
     h5 = reader.file
     root = "model_weights" if reader.group("model_weights") is not None else ""
     group = reader.group(root) if root else h5

@@ -174,7 +174,11 @@ def _is_triple(value):
 
 def _io_tensors(struct, created):
     if _is_triple(struct):
-        return _tensor_at(created, *struct, for_io=True)
+        try:
+            return _tensor_at(created, *struct, for_io=True)
+        except _NotReady:
+            raise ValueError(f"The model config names an input/output {struct} that no layer "
+                             "call produces.") from None
     if isinstance(struct, dict):
         return {k: _io_tensors(v, created) for k, v in struct.items()}
     if isinstance(struct, (list, tuple)):

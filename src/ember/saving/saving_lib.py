@@ -319,6 +319,9 @@ def deserialize_model(config, custom_objects=None, compile=True, safe_mode=True,
                                                                safe_mode=safe_mode)
         except RecursionError as e:
             raise ValueError(f"{source}: the config is nested too deeply to load.") from e
+        except (AttributeError, TypeError, KeyError, IndexError) as e:
+            raise ValueError(f"{source}: malformed model config ({type(e).__name__}: {e}).") \
+                from e
         if not isinstance(model, Layer):
             raise ValueError(f"{source}: the config describes a {type(model).__name__}, not a "
                              "model.")

@@ -171,6 +171,8 @@ def _deserialize(config, custom_objects, kind):
         return {k: _deserialize(v, custom_objects, None) for k, v in config.items()}
     class_name = config["class_name"]
     inner = config["config"]
+    if not isinstance(class_name, str):
+        raise ValueError(f"Invalid class_name {class_name!r} in the config.")
     if class_name in _SPECIAL:
         return _deserialize_special(class_name, inner, config, custom_objects, kind)
     cls = resolve_class(config, custom_objects, kind)
