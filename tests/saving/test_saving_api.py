@@ -435,3 +435,34 @@ def test_legacy_h5_without_optimizer(tmp_path):
     with pytest.warns(UserWarning, match="not compiled"):
         loaded = load_model(tmp_path / "m.h5")
     assert not loaded.compiled
+
+
+@ember.saving.register_keras_serializable(package="api_test")
+class WithExtraState(layers.Layer):
+    """A layer saving state of its own through Keras's save/load_own_variables hooks."""
+
+    def build(self, input_shape):
+        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     name="count")
+        self.table = np.zeros(3, dtype="float32")
+
+    def call(self, x):
+        return x
+
+    def save_own_variables(self, store):
+        store["0"] = self.count.numpy()
+        store["1"] = self.table
+
+    def load_own_variables(self, store):
+        self.count.assign(store["0"])
+        self.table = np.asarray(store["1"])
+
+
+def test_save_and_load_own_variables_hooks(tmp_path):
+    model = ember.Sequential([layers.Input((4,)), WithExtraState(name="extra"), layers.Dense(2)])
+    model.get_layer("extra").count.assign(5.0)
+    model.get_layer("extra").table = np.arange(3, dtype="float32")
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert float(loaded.get_layer("extra").count.numpy()) == 5.0
+    np.testing.assert_array_equal(loaded.get_layer("extra").table, [0.0, 1.0, 2.0])

@@ -203,7 +203,8 @@ def write_weights(model, h5file):
 def _has_hook(obj, name):
     from ember.layers.layer import Layer
 
-    return getattr(type(obj), name, None) is not None and not hasattr(Layer, name)
+    impl = getattr(type(obj), name, None)
+    return impl is not None and impl is not getattr(Layer, name, None)
 
 
 # -- reading -------------------------------------------------------------------------------------
