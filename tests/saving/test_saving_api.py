@@ -466,3 +466,27 @@ def test_save_and_load_own_variables_hooks(tmp_path):
     loaded = load_model(tmp_path / "m.keras")
     assert float(loaded.get_layer("extra").count.numpy()) == 5.0
     np.testing.assert_array_equal(loaded.get_layer("extra").table, [0.0, 1.0, 2.0])
+
+
+def test_custom_function_from_keras_file_via_custom_objects(tmp_path):
+    """Keras writes an unregistered activation as a "function" envelope naming it; it loads
+    only when the caller supplies it."""
+    model = _mlp()
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        config = json.loads(zf.read("config.json"))
+        weights = zf.read("model.weights.h5")
+    config["config"]["layers"][1]["config"]["activation"] = {
+        "module": "__main__", "class_name": "function", "config": "shifted",
+        "registered_name": "function"}
+    with zipfile.ZipFile(tmp_path / "c.keras", "w") as zf:
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", weights)
+    with pytest.raises(ValueError, match="shifted"):
+        load_model(tmp_path / "c.keras")
+
+    def shifted(x):
+        return x + 1.0
+
+    loaded = load_model(tmp_path / "c.keras", custom_objects={"shifted": shifted})
+    assert loaded.get_layer("hidden").activation is shifted

@@ -345,6 +345,8 @@ def _tolerant_value(value, custom_objects):
         return [_tolerant_value(v, custom_objects) for v in value]
     if not isinstance(value, dict):
         return value
+    if value.get("class_name") == "function" and "config" in value:
+        return resolve_function(value, custom_objects)  # layers take the function itself
     if "class_name" in value and "config" in value and isinstance(value["config"], dict) \
             and value["class_name"] not in _SPECIAL:
         cls = resolve_class(value, custom_objects)
@@ -406,7 +408,7 @@ def resolve_function(config, custom_objects=None, kind=None):
             obj = registry.get_registered_object(name)
         if obj is not None:
             return obj
-    shown = next((n for n in names if n), config)
+    shown = names[-1] or names[0] or config  # Keras writes registered_name "function"
     raise registry.UnknownObjectError(
         f"Unknown function {shown!r} in the file. ember never imports code named by a file: "
         "register the function with ember.saving.register_keras_serializable, or pass it as "
