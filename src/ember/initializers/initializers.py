@@ -24,6 +24,10 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        # Keras >= 3.12 writes these for sharded layouts; with one device they change nothing.
+        config.pop("input_axes", None)
+        config.pop("output_axes", None)
         return cls(**config)
 
     def clone(self):
