@@ -101,3 +101,38 @@ def test_embedding_errors():
         layers.Embedding(5, 2, name="emb")(np.array([[1, 7]]))
     with pytest.raises(TypeError, match=r"Embedding 'emb2'.*integer.*\(2,\)"):
         layers.Embedding(5, 2, name="emb2")(np.array([0.5, 1.0]))
+
+
+# -- training on a generated task ----------------------------------------------------------------
+def make_reviews(n, seed):
+    """Token sequences (0-padded) with a learnable rule: ids 1-5 are "good", 6-10 "bad",
+    11-49 filler; label 1 when there are more good than bad tokens."""
+    r = np.random.default_rng(seed)
+    x = np.zeros((n, 24), dtype="int64")
+    y = np.zeros(n, dtype="int64")
+    for i in range(n):
+        length = r.integers(10, 25)
+        row = r.integers(11, 50, size=length)
+        good, bad = [(3, 1), (1, 3), (2, 0), (0, 2), (4, 2), (2, 4)][r.integers(6)]
+        slots = r.choice(length, size=good + bad, replace=False)
+        row[slots[:good]] = r.integers(1, 6, size=good)
+        row[slots[good:]] = r.integers(6, 11, size=bad)
+        x[i, :length] = row
+        y[i] = int(good > bad)
+    return x, y
+
+
+def test_embedding_average_classifier_learns_rule():
+    import ember
+
+    ember.utils.set_random_seed(0)
+    (x, y), (xt, yt) = make_reviews(3000, 1), make_reviews(500, 2)
+    model = ember.Sequential([
+        layers.Embedding(50, 8, mask_zero=True), layers.GlobalAveragePooling1D(),
+        layers.Dense(8, activation="relu"), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=ember.optimizers.Adam(0.01), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x, y, batch_size=32, epochs=6, verbose=0)
+    _, accuracy = model.evaluate(xt, yt, verbose=0)
+    assert accuracy >= 0.9
+    assert model.layers[0].embeddings.shape == (50, 8)

@@ -186,3 +186,30 @@ def test_errors():
     bn(np.zeros((2, 3), dtype="float32"))
     with pytest.raises(ValueError, match=r"BatchNormalization 'bn2'.*\(2, 5\)"):
         bn(np.zeros((2, 5), dtype="float32"))
+
+
+def test_bias_act_flushes_subnormal_gradients():
+    """Subnormal gradients (which slow every later GEMM ~100x) leave the conv tail as zeros."""
+    from ember.autodiff.tape import GradientTape
+    from ember.autodiff.tensor import Tensor
+    from ember.ops.normalization import bias_act
+
+    x = Tensor(np.array([[1.0, -1.0, 2.0, 3.0]], dtype="float32"))
+    b = Tensor(np.zeros(4, dtype="float32"))
+    gy = np.array([[1e-40, 5.0, -3e-39, 2.0]], dtype="float32")
+    for relu, expected in ((True, [0.0, 0.0, 0.0, 2.0]), (False, [0.0, 5.0, 0.0, 2.0])):
+        with GradientTape() as tape:
+            tape.watch(x)
+            y = bias_act(x, b, relu=relu)
+        (gx,) = tape.gradient(y, [x], output_gradients=[gy])
+        np.testing.assert_array_equal(to_np(gx), [expected])
+
+
+def test_subnormal_detection_samples_whole_samples():
+    from ember.ops.normalization import _has_subnormals
+
+    g = np.ones((8, 26, 26, 4), dtype="float32")
+    g[:, :, :, 1] = 0.0  # zeros (ReLU) are not subnormal
+    assert not _has_subnormals(g)
+    g[3] = 1e-40  # one confidently classified sample: its whole gradient underflows
+    assert _has_subnormals(g)

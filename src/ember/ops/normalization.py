@@ -204,13 +204,19 @@ def layer_norm(x, gamma, beta, num_axes=1, epsilon=1e-3):
 
 class BiasAct(Function):
     """``act(x + bias)`` over the last axis, ``act`` None or ``"relu"``: the tail of a
-    convolution layer as one op (one new array forward, one backward)."""
+    convolution layer as one op (one new array forward, one backward). With ``inplace`` the
+    result is written over ``x``'s array: only for an ``x`` that is a fresh intermediate
+    nothing else reads (a convolution's output, whose op keeps no reference to it)."""
 
-    def __init__(self, relu):
-        self.relu = relu
+    def __init__(self, relu, inplace=False):
+        self.relu, self.inplace = relu, inplace
 
     def forward(self, x, bias):
-        y = x + bias
+        if self.inplace and x.flags.writeable:
+            y = x
+            y += bias
+        else:
+            y = x + bias
         if self.relu:
             xp.maximum(y, 0, out=y)
         if self.recording:
@@ -218,14 +224,50 @@ class BiasAct(Function):
         return y
 
     def backward(self, gy):
-        g = gy * (self.saved > 0) if self.relu else gy
+        y = self.saved
+        if gy.dtype == xp.float32 and _has_subnormals(gy):
+            g = _flushed(gy, y if self.relu else None)
+        else:
+            g = gy * (y > 0) if self.relu else gy
         gb = _column_sums(g.reshape(-1, g.shape[-1])) if self.needs[1] else None
         return g, gb
 
 
-def bias_act(x, bias, relu=False):
-    """``x + bias`` over the last axis, followed by ReLU when ``relu``."""
-    return BiasAct(bool(relu)).apply(x, bias)
+_SAMPLE_STRIDE = 61  # coprime with the usual channel counts, so every channel is sampled
+
+
+def _has_subnormals(g):
+    """Whether float32 ``g`` holds subnormal values, judged on every 61st element (they come
+    in whole rows: the gradient of a confidently classified sample), or True when ``g`` is not
+    contiguous (then the flush runs anyway)."""
+    if not g.flags.c_contiguous:
+        return True
+    bits = g.reshape(-1)[::_SAMPLE_STRIDE].view(xp.int32)
+    return bool(xp.any((xp.bitwise_and(bits, 0x7F800000) == 0) &
+                       (xp.bitwise_and(bits, 0x7FFFFFFF) != 0)))
+
+
+def _flushed(g, y=None):
+    """float32 ``g`` with subnormal values set to 0 (and, given ``y``, zero where ``y <= 0``:
+    ReLU's gradient), computed on the bit patterns.
+
+    Subnormal floats (|g| < 1.2e-38, e.g. from softmax probabilities that underflow) make every
+    BLAS product they enter about 100x slower (and float arithmetic on them slow as well), and
+    NumPy cannot set the CPU to flush them to zero as TensorFlow does. Integer operations on the
+    exponent bits are not slowed down, so the flush happens there, before the gradient reaches
+    a convolution's GEMMs.
+    """
+    bits = g.view(xp.int32)
+    keep = xp.bitwise_and(bits, 0x7F800000) != 0
+    if y is not None:
+        keep &= y.view(xp.int32) > 0  # y > 0 for every non-NaN float32
+    return xp.multiply(bits, keep, dtype=xp.int32).view(xp.float32)
+
+
+def bias_act(x, bias, relu=False, inplace=False):
+    """``x + bias`` over the last axis, followed by ReLU when ``relu``; ``inplace`` reuses
+    ``x``'s memory (see BiasAct)."""
+    return BiasAct(bool(relu), bool(inplace)).apply(x, bias)
 
 
 __all__ = ["batch_norm_train", "batch_norm_inference", "layer_norm", "bias_act"]
