@@ -261,3 +261,26 @@ def test_conv2d_random_geometry(h, w, kh, kw, s, d, padding, c):
     t = ops.conv_transpose(x, k.transpose(0, 1, 3, 2), s, padding, dilation_rate=d).data
     close(t, ref_conv_transpose2d(x, k.transpose(0, 1, 3, 2), s, padding, d),
           rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_conv_split_over_threads_matches_one_thread(monkeypatch, channels):
+    from ember.ops import _parallel
+
+    x = ember.Variable(rand((5, 7, 6, channels), 1))
+    k = ember.Variable(rand((3, 3, channels, 4), 2))
+    kt = ember.Variable(rand((3, 3, 2, channels), 3))
+
+    def run():
+        with ember.GradientTape() as tape:
+            y = ops.conv(x, k, 1, "same")
+            t = ops.conv_transpose(x, kt, 2, "same")
+            loss = ops.sum(y * y) + ops.sum(t * t)
+        return [y.numpy(), t.numpy()] + [g.numpy() for g in tape.gradient(loss, [x, k, kt])]
+
+    monkeypatch.setattr(_parallel, "THREADS", 1)
+    one = run()
+    monkeypatch.setattr(_parallel, "THREADS", 3)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    for a, b in zip(one, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -122,3 +122,26 @@ def test_pool2d_random_geometry(h, w, ph, pw, s, padding, mode):
     x = rand((2, h, w, 2), 3)
     close(op(x, (ph, pw), s, padding).data, ref_pool2d(x, (ph, pw), s or (ph, pw), padding, mode))
     assert_grads(lambda t: op(t, (ph, pw), s, padding), x)
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("strides", [None, 1])
+def test_pooling_split_over_threads_matches_one_thread(monkeypatch, mode, strides):
+    from ember.ops import _parallel
+
+    op = ops.max_pool if mode == "max" else ops.average_pool
+    x = ember.Variable(np.maximum(rand((5, 6, 7, 3), 4), 0))
+
+    def run():
+        with ember.GradientTape() as tape:
+            y = op(x, 2, strides, "same")
+            loss = ops.sum(y * np.arange(y.size).reshape(y.shape))
+        return y.numpy(), tape.gradient(loss, x).numpy()
+
+    monkeypatch.setattr(_parallel, "THREADS", 1)
+    y1, g1 = run()
+    monkeypatch.setattr(_parallel, "THREADS", 3)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    y3, g3 = run()
+    np.testing.assert_array_equal(y1, y3)
+    np.testing.assert_array_equal(g1, g3)

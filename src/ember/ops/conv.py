@@ -18,6 +18,7 @@ from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
 from ember.ops._helpers import binary_operands, raw
+from ember.ops._parallel import for_batches
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -109,36 +110,52 @@ def im2col(xpad, k_hw, strides, dilation, out_hw):
     """The ``(N * OH * OW, KH * KW * C)`` window matrix (a transposed view of a contiguous
     ``(KH * KW, N * OH * OW)`` array when C is 1, which is cheaper to fill)."""
     n, _, _, c = xpad.shape
+    kh, kw = k_hw
     rows = n * out_hw[0] * out_hw[1]
     if c == 1:
-        cols = xp.empty((k_hw[0], k_hw[1], n, out_hw[0], out_hw[1], 1), dtype=xpad.dtype)
-        for i in range(k_hw[0]):
-            for j in range(k_hw[1]):
-                cols[i, j] = position(xpad, i, j, strides, dilation, out_hw)
-        return cols.reshape(k_hw[0] * k_hw[1], rows).T
-    return windows(xpad, k_hw, strides, dilation, out_hw).reshape(rows, k_hw[0] * k_hw[1] * c)
+        cols = xp.empty((kh, kw, n, out_hw[0], out_hw[1], 1), dtype=xpad.dtype)
+
+        def fill(b):
+            for i in range(kh):
+                for j in range(kw):
+                    cols[i, j, b] = position(xpad[b], i, j, strides, dilation, out_hw)
+
+        for_batches(fill, n, cols.nbytes)
+        return cols.reshape(kh * kw, rows).T
+    cols = xp.empty((n, out_hw[0], out_hw[1], kh, kw, c), dtype=xpad.dtype)
+    win = windows(xpad, k_hw, strides, dilation, out_hw)
+
+    def copy(b):
+        cols[b] = win[b]
+
+    for_batches(copy, n, cols.nbytes)
+    return cols.reshape(rows, kh * kw * c)
 
 
 def col2im(a2, k4, padded_shape, strides, dilation, out_hw):
-    """The adjoint of ``im2col`` applied to ``a2 @ kmat.T`` without forming that matrix:
-    for each kernel position, one GEMM ``a2 @ k4[i, j].T`` (rows N*OH*OW, contiguous) is added
-    into its strided slice of an array of ``padded_shape``. ``a2`` is (N*OH*OW, Ca) and
-    ``k4`` (KH, KW, C, Ca)."""
+    """The adjoint of ``im2col`` applied to ``a2 @ kmat.T``: the GEMMs ``a2 @ k4[i, j].T``
+    for every kernel position (rows N*OH*OW, contiguous per position), each added into its
+    strided slice of an array of ``padded_shape``. ``a2`` is (N*OH*OW, Ca), ``k4`` (KH, KW, C,
+    Ca)."""
     n, _, _, c = padded_shape
     kh, kw = k4.shape[:2]
+    parts = xp.matmul(a2, k4.reshape(kh * kw, c, -1).transpose(0, 2, 1))
+    parts = parts.reshape(kh, kw, n, out_hw[0], out_hw[1], c)
     g = xp.zeros(padded_shape, dtype=a2.dtype)
-    part = xp.empty((a2.shape[0], c), dtype=a2.dtype)
-    part4 = part.reshape(n, out_hw[0], out_hw[1], c)
     disjoint = strides[0] >= (kh - 1) * dilation[0] + 1 and \
         strides[1] >= (kw - 1) * dilation[1] + 1
-    for i in range(kh):
-        for j in range(kw):
-            xp.matmul(a2, k4[i, j].T, out=part)
-            s = position(g, i, j, strides, dilation, out_hw)
-            if disjoint:
-                s[...] = part4
-            else:
-                xp.add(s, part4, out=s)
+
+    def scatter(b):
+        gb = g[b]
+        for i in range(kh):
+            for j in range(kw):
+                s = position(gb, i, j, strides, dilation, out_hw)
+                if disjoint:
+                    s[...] = parts[i, j, b]
+                else:
+                    xp.add(s, parts[i, j, b], out=s)
+
+    for_batches(scatter, n, parts.nbytes)
     return g
 
 

@@ -4,7 +4,8 @@ Both are a loop over the window positions (``pool_h * pool_w`` of them, never ov
 position a strided slice of the whole batch: a running ``maximum`` (or sum) forward, and for the
 backward a mask of the first maximum per window (TensorFlow's tie rule) or the averaged gradient,
 written back slice by slice. When the windows do not overlap (strides >= pool size, the common
-case) the backward writes each slice once instead of accumulating.
+case) the backward writes each slice once instead of accumulating. Large batches are split over
+the cores (``ember.ops._parallel``).
 
 Padding ``'same'`` follows TensorFlow; a ``'same'`` average excludes the padding from the count.
 """
@@ -13,6 +14,7 @@ from ember import config
 from ember.autodiff.function import Function
 from ember.backend import xp
 from ember.ops._helpers import as_float_tensor
+from ember.ops._parallel import for_batches
 from ember.ops.conv import crop_hw, normalize_padding, normalize_tuple, pad_hw, position
 
 _ONE = (1, 1)
@@ -82,10 +84,16 @@ class MaxPool(_Pool):
         x4 = self._setup(x)
         low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = pad_hw(x4, self.pads, low)
-        it = self._positions(xpad)
-        y = next(it).copy()
-        for s in it:
-            xp.maximum(y, s, out=y)
+        y = xp.empty((x4.shape[0],) + self.out_hw + (x4.shape[3],), dtype=x.dtype)
+
+        def run(b):
+            it = self._positions(xpad[b])
+            out = y[b]
+            xp.copyto(out, next(it))
+            for s in it:
+                xp.maximum(out, s, out=out)
+
+        for_batches(run, len(y), xpad.nbytes)
         if self.recording:
             self.saved = (xpad, y)
         return self._finish(y)
@@ -94,23 +102,28 @@ class MaxPool(_Pool):
         xpad, y = self.saved
         gy4 = gy[:, None] if gy.ndim == 3 else gy
         g = self._buffer(xpad.shape, gy.dtype)
-        hit = xp.empty(y.shape, dtype=bool)
-        free = None  # windows whose maximum has not been found yet
         last = self.pool[0] * self.pool[1] - 1
         disjoint = self._disjoint
-        for n, (s, gs) in enumerate(zip(self._positions(xpad), self._positions(g))):
-            # the first maximum of each window takes the gradient (TensorFlow's rule)
-            xp.equal(s, y, out=hit)
-            if free is None:
-                free = ~hit
-            else:
-                hit &= free
-                if n != last:
-                    free ^= hit
-            if disjoint:
-                xp.multiply(gy4, hit, out=gs)
-            else:
-                gs += gy4 * hit
+
+        def run(b):
+            yb, gyb = y[b], gy4[b]
+            hit = xp.empty(yb.shape, dtype=bool)
+            free = None  # windows whose maximum is still to be found
+            for n, (s, gs) in enumerate(zip(self._positions(xpad[b]), self._positions(g[b]))):
+                # the first maximum of each window takes the gradient (TensorFlow's rule)
+                xp.equal(s, yb, out=hit)
+                if free is None:
+                    free = ~hit
+                else:
+                    hit &= free
+                    if n != last:
+                        free ^= hit
+                if disjoint:
+                    xp.multiply(gyb, hit, out=gs)
+                else:
+                    gs += gyb * hit
+
+        for_batches(run, len(y), xpad.nbytes)
         return (self._grad_input(g),)
 
 
@@ -120,12 +133,18 @@ class AveragePool(_Pool):
     def forward(self, x):
         x4 = self._setup(x)
         xpad = pad_hw(x4, self.pads, 0)
-        it = self._positions(xpad)
-        y = next(it).copy()
-        for s in it:
-            y += s
-        self.count = self._count(x4.shape[1:3], y.dtype)
-        y /= self.count
+        self.count = self._count(x4.shape[1:3], x.dtype)
+        y = xp.empty((x4.shape[0],) + self.out_hw + (x4.shape[3],), dtype=x.dtype)
+
+        def run(b):
+            it = self._positions(xpad[b])
+            out = y[b]
+            xp.copyto(out, next(it))
+            for s in it:
+                out += s
+            out /= self.count
+
+        for_batches(run, len(y), xpad.nbytes)
         self.pad_shape = xpad.shape
         return self._finish(y)
 
@@ -145,11 +164,16 @@ class AveragePool(_Pool):
         share = gy4 / self.count
         g = self._buffer(self.pad_shape, gy.dtype)
         disjoint = self._disjoint
-        for gs in self._positions(g):
-            if disjoint:
-                gs[...] = share
-            else:
-                gs += share
+
+        def run(b):
+            sb = share[b]
+            for gs in self._positions(g[b]):
+                if disjoint:
+                    gs[...] = sb
+                else:
+                    gs += sb
+
+        for_batches(run, len(share), g.nbytes)
         return (self._grad_input(g),)
 
 
