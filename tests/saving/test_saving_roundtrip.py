@@ -214,6 +214,10 @@ def test_optimizer_state_roundtrip(optimizer, tmp_path):
 
 
 def _keras():
+    import os
+
+    # Keras picks its backend at import; JAX is the light one to install beside ember
+    os.environ.setdefault("KERAS_BACKEND", "jax")
     return pytest.importorskip(
         "keras", reason="the keras package (with a backend) is not installed here, so Keras "
         "cannot be asked to read ember's files; test_saving_structure.py checks them against files "
