@@ -25,6 +25,7 @@ _FAMILIES = (
     "ember.layers.convolutional", "ember.layers.pooling", "ember.layers.normalization",
     "ember.layers.embedding", "ember.layers.rnn", "ember.layers.merging",
     "ember.layers.reshaping", "ember.layers.regularization", "ember.layers.preprocessing",
+    "ember.layers.activations",
 )
 for _name in _FAMILIES:
     try:
