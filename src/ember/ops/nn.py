@@ -8,6 +8,7 @@ from ember.backend import xp
 from ember.ops import elementwise as E
 from ember.ops import reduction as R
 from ember.ops._helpers import normalize_axis, raw
+from ember.ops.activations import SUBNORMAL_EXP
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
@@ -55,7 +56,7 @@ class SparseSoftmaxCE(Function):
     def forward(self, logits):
         m = logits.max(axis=-1, keepdims=True)
         shifted = logits - m
-        e = xp.exp(shifted)
+        e = xp.exp(xp.maximum(shifted, SUBNORMAL_EXP))  # no subnormal probabilities
         s = e.sum(axis=-1, keepdims=True)
         flat = shifted.reshape(-1, shifted.shape[-1])
         picked = flat[xp.arange(flat.shape[0]), self.labels.reshape(-1)].reshape(
@@ -78,7 +79,7 @@ class SoftmaxCE(Function):
     def forward(self, target, logits):
         m = logits.max(axis=-1, keepdims=True)
         shifted = logits - m
-        e = xp.exp(shifted)
+        e = xp.exp(xp.maximum(shifted, SUBNORMAL_EXP))  # no subnormal probabilities
         s = e.sum(axis=-1, keepdims=True)
         logp = shifted - xp.log(s)
         if self.recording:
