@@ -29,6 +29,8 @@ class Sum(_Reduce):
         return xp.sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
+        if gy.size == 1:  # a full reduction (the usual loss): one fill, no broadcasting machinery
+            return (xp.full(self.in_shape, gy.reshape(()), dtype=gy.dtype),)
         g = _expand(gy, self.in_shape, self.axis, self.keepdims)
         return (xp.broadcast_to(g, self.in_shape),)
 
@@ -36,11 +38,19 @@ class Sum(_Reduce):
 class Mean(_Reduce):
     def forward(self, x):
         self.in_shape = x.shape
-        y = xp.mean(x, axis=self.axis, keepdims=self.keepdims)
+        y = xp.sum(x, axis=self.axis, keepdims=self.keepdims)
         self.count = x.size // y.size if y.size else 1
-        return y
+        if x.dtype.kind != "f":
+            return xp.mean(x, axis=self.axis, keepdims=self.keepdims)
+        # sum then divide: np.mean's Python-level wrapper costs more than the arithmetic here
+        if y.ndim:
+            y /= self.count
+            return y
+        return y.dtype.type(y / self.count)
 
     def backward(self, gy):
+        if gy.size == 1:
+            return (xp.full(self.in_shape, gy.reshape(()) / self.count, dtype=gy.dtype),)
         g = _expand(gy, self.in_shape, self.axis, self.keepdims) / self.count
         return (xp.broadcast_to(g, self.in_shape).astype(gy.dtype, copy=False),)
 
