@@ -270,13 +270,16 @@ def test_conv_split_over_threads_matches_one_thread(monkeypatch, channels):
     x = ember.Variable(rand((5, 7, 6, channels), 1))
     k = ember.Variable(rand((3, 3, channels, 4), 2))
     kt = ember.Variable(rand((3, 3, 2, channels), 3))
+    b = ember.Variable(rand((4,), 4))
 
     def run():
         with ember.GradientTape() as tape:
             y = ops.conv(x, k, 1, "same")
             t = ops.conv_transpose(x, kt, 2, "same")
-            loss = ops.sum(y * y) + ops.sum(t * t)
-        return [y.numpy(), t.numpy()] + [g.numpy() for g in tape.gradient(loss, [x, k, kt])]
+            f = ops.nn.conv_bias_act(x, k, b, relu=True, padding="same")
+            loss = ops.sum(y * y) + ops.sum(t * t) + ops.sum(f * f)
+        grads = tape.gradient(loss, [x, k, kt, b])
+        return [y.numpy(), t.numpy(), f.numpy()] + [g.numpy() for g in grads]
 
     monkeypatch.setattr(_parallel, "THREADS", 1)
     one = run()
@@ -284,3 +287,41 @@ def test_conv_split_over_threads_matches_one_thread(monkeypatch, channels):
     monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
     for a, b in zip(one, run()):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("with_bias,relu", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("xs,ks,s,padding,fmt", [
+    ((2, 6, 5, 3), (3, 3, 3, 4), 1, "same", None),
+    ((2, 7, 6, 1), (3, 2, 1, 2), 2, "valid", None),
+    ((2, 7, 3), (3, 3, 2), 1, "same", None),
+    ((2, 3, 6, 5), (3, 3, 3, 4), 1, "valid", "channels_first"),
+], ids=str)
+def test_conv_bias_act_equals_conv_add_relu(with_bias, relu, xs, ks, s, padding, fmt):
+    x = rand(xs, 1)
+    k = rand(ks, 2)
+    b = rand((ks[-1],), 3)
+    bias_shape = (1, ks[-1]) + (1,) * (len(xs) - 2) if fmt else (ks[-1],)
+
+    def composed(a, kk, bb):
+        y = ops.conv(a, kk, s, padding, fmt)
+        if with_bias:
+            y = y + ops.reshape(bb, bias_shape)
+        return ops.relu(y) if relu else y
+
+    def fused(a, kk, bb):
+        return ops.nn.conv_bias_act(a, kk, bb if with_bias else None, relu, s, padding, fmt)
+
+    close(fused(x, k, b).data, composed(x, k, b).data)
+    # away from the ReLU kink: shift the bias so no output is exactly at zero
+    assert_grads(fused, x, k, b)
+    y, grads = float32_run(fused, x, k, b)
+    assert grads[0] is not None and grads[1] is not None
+    assert (grads[2] is not None) == with_bias
+
+
+def test_conv_bias_act_errors():
+    with pytest.raises(ValueError, match=r"conv_bias_act: bias must have one value per output "
+                                         r"channel, shape \(4,\). Received bias shape \(3,\)"):
+        ops.nn.conv_bias_act(np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 4)), np.ones(3))
+    with pytest.raises(ValueError, match=r"conv: the kernel's input channels"):
+        ops.nn.conv_bias_act(np.ones((1, 5, 5, 3)), np.ones((3, 3, 2, 4)), np.ones(4), True)

@@ -168,12 +168,18 @@ def _to_2d(x, k):
 
 # -- conv ----------------------------------------------------------------------------------------
 class Conv(Function):
-    """``y = conv(x, k)``: x (N, H, W, C) or (N, W, C); k (KH, KW, C, O) or (KW, C, O)."""
+    """``y = conv(x, k)``: x (N, H, W, C) or (N, W, C); k (KH, KW, C, O) or (KW, C, O).
 
-    def __init__(self, strides, dilation, padding):
+    With ``bias`` and/or ``relu`` it is ``relu(conv(x, k) + b)`` in one op: the bias and the
+    ReLU are applied in place to the GEMM's output, and the backward folds the ReLU mask and
+    the bias gradient in (a convolution layer's whole forward, without two more big arrays).
+    """
+
+    def __init__(self, strides, dilation, padding, bias=False, relu=False):
         self.strides, self.dilation, self.padding = strides, dilation, padding
+        self.bias, self.relu = bias, relu
 
-    def forward(self, x, k):
+    def forward(self, x, k, b=None):
         x4, k4 = _to_2d(x, k)
         kh, kw, c, o = k4.shape
         out_hw, pads = _plan(x4.shape[1:3], (kh, kw), self.strides, self.dilation,
@@ -182,15 +188,20 @@ class Conv(Function):
         cols = im2col(xpad, (kh, kw), self.strides, self.dilation, out_hw)
         kmat = k4.reshape(kh * kw * c, o)
         y = cols @ kmat
+        if self.bias or self.relu:
+            _bias_relu(y, b, self.relu)
         if self.recording:
-            self.saved = (cols, kmat, x.shape, k.shape, xpad.shape, pads, out_hw)
+            self.saved = (cols, kmat, x.shape, k.shape, xpad.shape, pads, out_hw,
+                          y if self.relu else None)
         y = y.reshape((x4.shape[0],) + out_hw + (o,))
         return y if x.ndim == 4 else y[:, 0]
 
     def backward(self, gy):
-        cols, kmat, x_shape, k_shape, pad_shape, pads, out_hw = self.saved
+        cols, kmat, x_shape, k_shape, pad_shape, pads, out_hw, y = self.saved
         gy2 = gy.reshape(-1, kmat.shape[1])
-        gx = gk = None
+        if self.relu:
+            gy2 = _relu_grad(gy2, y)
+        gx = gk = gb = None
         if self.needs[1]:
             gk = (cols.T @ gy2).reshape(k_shape)
         if self.needs[0]:
@@ -198,7 +209,35 @@ class Conv(Function):
             g = col2im(gy2, k4, pad_shape, self.strides, self.dilation, out_hw)
             in_hw = (1, x_shape[1]) if len(x_shape) == 3 else x_shape[1:3]
             gx = crop_hw(g, pads, in_hw).reshape(x_shape)
-        return gx, gk
+        if not self.bias:
+            return gx, gk
+        if self.needs[2]:
+            gb = xp.ones(gy2.shape[0], dtype=gy2.dtype) @ gy2
+        return gx, gk, gb
+
+
+def _bias_relu(y, b, relu):
+    """``y = relu(y + b)`` in place on the rows of ``y`` (split over the cores)."""
+
+    def run(rows):
+        part = y[rows]
+        if b is not None:
+            part += b
+        if relu:
+            xp.maximum(part, 0, out=part)
+
+    for_batches(run, len(y), y.nbytes)
+
+
+def _relu_grad(gy2, y):
+    """``gy2 * (y > 0)``, split over the cores."""
+    g = xp.empty(gy2.shape, dtype=gy2.dtype)
+
+    def run(rows):
+        xp.multiply(gy2[rows], y[rows] > 0, out=g[rows])
+
+    for_batches(run, len(g), g.nbytes)
+    return g
 
 
 def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate):
@@ -273,6 +312,34 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     k = k if isinstance(k, Tensor) else Tensor(xp.asarray(k))
     _float_kernel(x, k, "conv")
     return _channels_back(Conv(strides, dilation, padding).apply(x, k), fmt)
+
+
+def conv_bias_act(inputs, kernel, bias=None, relu=False, strides=1, padding="valid",
+                  data_format=None, dilation_rate=1):
+    """``relu(conv(inputs, kernel) + bias)`` (ReLU only when ``relu``; no bias when None) as
+    one op: a convolution layer's forward without the two extra full-size arrays that a
+    separate add and ReLU make, forward and backward. Arguments as :func:`conv`; ``bias`` has
+    one value per output channel."""
+    if bias is None and not relu:
+        return conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    x, k, strides, dilation, padding, fmt = _conv_args(
+        "conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    xs, ks = x.shape, xp.shape(raw(k))
+    if ks[-2] != xs[-1]:
+        return conv(inputs, kernel, strides, padding, data_format, dilation_rate)  # the error
+    k = k if isinstance(k, Tensor) else Tensor(xp.asarray(k))
+    _float_kernel(x, k, "conv")
+    operands = [x, k]
+    if bias is not None:
+        bs = xp.shape(raw(bias))
+        if bs != (ks[-1],):
+            raise ValueError(
+                f"conv_bias_act: bias must have one value per output channel, shape "
+                f"({ks[-1]},). Received bias shape {bs} and kernel shape {ks}")
+        operands.append(bias if isinstance(bias, Tensor) else Tensor(
+            xp.asarray(raw(bias), dtype=x.dtype)))
+    op = Conv(strides, dilation, padding, bias=bias is not None, relu=bool(relu))
+    return _channels_back(op.apply(*operands), fmt)
 
 
 # -- depthwise ------------------------------------------------------------------------------------
@@ -462,4 +529,4 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     return _channels_back(y, fmt)
 
 
-__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose"]
+__all__ = ["conv", "conv_bias_act", "depthwise_conv", "separable_conv", "conv_transpose"]

@@ -324,6 +324,7 @@ from ember.ops.activations import (  # noqa: E402,F401
 )
 from ember.ops.conv import (  # noqa: E402,F401
     conv,
+    conv_bias_act,
     conv_transpose,
     depthwise_conv,
     separable_conv,
