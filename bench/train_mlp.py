@@ -1,7 +1,7 @@
 """The tutorial's fit, timed: ember against a hand-written NumPy loop (and TensorFlow when it is
 importable), in the same run.
 
-    python bench/train_mlp.py [--epochs 3]
+    python bench/train_mlp.py [--epochs 3] [--tf-python /path/to/venv/bin/python]
 
 W1 = Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax), Adam, batch 32, 60,000 MNIST
 images. Prints seconds per epoch (medians, first epoch skipped), the ratios ember / NumPy floor
@@ -10,6 +10,7 @@ other CPU was during each measurement.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -69,18 +70,20 @@ def run_numpy(x, y, xt, yt, epochs):
     return times, busy, net.accuracy(xt, yt)
 
 
-def run_tensorflow(epochs):
+def run_tensorflow(epochs, python=None):
     from _common import SHARED
 
-    try:
-        import importlib.util
+    if python is None:
+        try:
+            import importlib.util
 
-        if importlib.util.find_spec("tensorflow") is None:
+            if importlib.util.find_spec("tensorflow") is None:
+                return None
+        except ValueError:
             return None
-    except ValueError:
-        return None
     code = TF_SNIPPET.format(path=str(SHARED / "mnist" / "mnist.npz"), epochs=epochs)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([python or sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     try:
         return float(out.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -90,13 +93,14 @@ def run_tensorflow(epochs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--tf-python", help="a Python that has TensorFlow (e.g. a virtualenv's)")
     args = parser.parse_args(argv)
     (x, y), (xt, yt) = load_mnist()
     x, xt = x / 255.0, xt / 255.0
     t0 = time.time()
     numpy_times, numpy_busy, numpy_acc = run_numpy(x, y, xt, yt, args.epochs)
     ember_times, ember_busy, ember_acc = run_ember(x, y, xt, yt, args.epochs)
-    tf_time = run_tensorflow(args.epochs)
+    tf_time = run_tensorflow(args.epochs, args.tf_python)
     skip = 1 if args.epochs > 1 else 0
     e, n = median(ember_times[skip:]), median(numpy_times[skip:])
     print(f"W1, {args.epochs} epochs each ({time.time() - t0:.0f} s in all)")
