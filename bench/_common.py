@@ -26,9 +26,14 @@ def machine_load():
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
+def _own_cpu():
+    t = os.times()  # this process and its finished children (the workers we ran)
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def cpu_busy_during(fn):
-    """Run ``fn``; return (its result, seconds, the share of the other CPUs' time that other
-    processes used meanwhile, from /proc/stat and our own CPU time)."""
+    """Run ``fn``; return (its result, seconds, the share of the machine's CPU time that other
+    processes used meanwhile, from /proc/stat minus our own and our children's CPU time)."""
     def snapshot():
         try:
             with open("/proc/stat") as f:
@@ -37,9 +42,9 @@ def cpu_busy_during(fn):
             return None
         return sum(parts[:3]) + sum(parts[5:8]), sum(parts)
 
-    before, t0, c0 = snapshot(), time.perf_counter(), time.process_time()
+    before, t0, c0 = snapshot(), time.perf_counter(), _own_cpu()
     result = fn()
-    after, t1, c1 = snapshot(), time.perf_counter(), time.process_time()
+    after, t1, c1 = snapshot(), time.perf_counter(), _own_cpu()
     busy = float("nan")
     if before and after:
         ticks = os.sysconf("SC_CLK_TCK")

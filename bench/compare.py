@@ -123,7 +123,7 @@ def print_table(results, frameworks, workloads, a):
                 parts.append(f"{n} {e / v:.2f}")
         if parts:
             print(f"  {label}: " + ", ".join(parts))
-    print("\nother CPU busy during each framework's runs (median):")
+    print("\nshare of the machine used by other processes during each framework's runs (median):")
     for n in names:
         busy = [r["busy"] for (w, name), rs in results.items() if name == n for r in rs
                 if r.get("busy") == r.get("busy")]
