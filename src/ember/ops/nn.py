@@ -183,16 +183,11 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
         if logits is not None:
             return SoftmaxCE().apply(target, logits)
     if from_logits:
-        return E.negative(R.sum(E.multiply(target, log_softmax_any(output, ax)), axis=ax))
+        return E.negative(R.sum(E.multiply(target, log_softmax(output, axis=ax)), axis=ax))
     eps = config.epsilon()
     p = E.divide(output, R.sum(output, axis=ax, keepdims=True))
     p = E.clip(p, eps, 1 - eps)
     return E.negative(R.sum(E.multiply(target, E.log(p)), axis=ax))
-
-
-def log_softmax_any(x, axis):
-
-    return log_softmax(x, axis=axis)
 
 
 def binary_crossentropy(target, output, from_logits=False):

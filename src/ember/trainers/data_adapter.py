@@ -28,13 +28,8 @@ def _to_array(x):
 def is_array_like(x):
     leaves = flatten(x)
     return bool(leaves) and all(
-        leaf is None or isinstance(leaf, (Tensor, np.ndarray, int, float)) or (
-            isinstance(leaf, list) and not _is_generator(leaf)) for leaf in leaves)
-
-
-def _is_generator(x):
-    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
-        x, (list, tuple, dict, np.ndarray, Tensor)))
+        leaf is None or isinstance(leaf, (Tensor, np.ndarray, int, float, list))
+        for leaf in leaves)
 
 
 def standardize_arrays(x):

@@ -92,7 +92,6 @@ class Trainer:
         self._metrics_container = None
         self._loss_tracker = None
         self._compile_config = None
-        self._train_fn_cache = None
 
     # -- compile -----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
