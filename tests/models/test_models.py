@@ -140,3 +140,21 @@ def test_training_flag_propagates_to_nested_dropout():
     x = np.ones((4, 100), dtype="float32")
     np.testing.assert_array_equal(outer(x).numpy(), x)
     assert (outer(x, training=True).numpy() == 0).any()
+
+
+def test_input_layer_errors_name_the_problem():
+    with pytest.raises(ValueError, match="give `shape` or `batch_shape`, not both"):
+        ember.layers.InputLayer(shape=(3,), batch_shape=(None, 3))
+    with pytest.raises(ValueError, match="needs a `shape`"):
+        ember.layers.InputLayer()
+    with pytest.raises(ValueError, match="sparse inputs are not supported"):
+        ember.Input((3,), sparse=True)
+    with pytest.raises(ValueError, match="give `name` or `index`, not both"):
+        tutorial_model().get_layer("dense", index=0)
+    with pytest.raises(ValueError, match="index 9 is out of range"):
+        tutorial_model().get_layer(index=9)
+    with pytest.raises(TypeError, match="called without inputs"):
+        layers.Dense(2)()
+    with pytest.raises(ValueError, match="only a keras.Input tensor"):
+        inp = ember.Input((3,))
+        ember.Sequential().add(layers.Dense(2)(inp))
