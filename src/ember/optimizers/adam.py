@@ -2,7 +2,7 @@
 
 import math
 
-from ember.backend import xp
+from ember.backend import kernels, xp
 from ember.optimizers.base_optimizer import Optimizer
 from ember.registry import register
 
@@ -49,7 +49,14 @@ class Adam(Optimizer):
     def _coefficients(self, step, lr):
         return lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
 
+    def _kernel(self):
+        return None if self.amsgrad else kernels.get("adam")
+
+    def _kernel_scalars(self, alpha):
+        return 1 - self.beta_1, 1 - self.beta_2, self.epsilon, alpha
+
     def _update_arrays(self, p, g, slots, alpha, scratch):
+        # the same float32 operations, in the same order, as kernels.adam
         s = scratch[0]  # one scratch buffer: less memory traffic than two
         m, v = slots[0], slots[1]
         xp.subtract(g, m, out=s)

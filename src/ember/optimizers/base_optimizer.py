@@ -74,6 +74,15 @@ class Optimizer:
         shape. ``p``/``g``/``slots`` are whole flat buffers or one variable's arrays."""
         raise NotImplementedError(f"{type(self).__name__} must implement _update_arrays")
 
+    def _kernel(self):
+        """A fused kernel doing ``_update_arrays`` in one pass (see ``ember.backend.kernels``),
+        called as ``kernel(p, g, *slots, *self._kernel_scalars(coef))`` on 1-D float32 arrays;
+        None to always use ``_update_arrays``."""
+        return None
+
+    def _kernel_scalars(self, coef):
+        return ()
+
     def _extra_variables(self, dtype):
         """Variables created after the slots (e.g. Nadam's ``u_product``)."""
         return []
@@ -410,6 +419,10 @@ class Optimizer:
                 return False
         if not all(map(operator.is_, [v.data for v in tv], flat.views)):
             self._repack()
+        kernel = self._kernel() if flat.params.dtype == xp.float32 else None
+        if kernel is not None and not (self.loss_scale_factor or self.clipnorm
+                                       or self.global_clipnorm or self.clipvalue):
+            return self._apply_kernel(kernel, arrays)
         for view, g, v in zip(flat.grad_views, arrays, tv):
             if g is view:
                 continue  # the gradient already lives in the flat buffer
@@ -433,11 +446,42 @@ class Optimizer:
         step = int(self._iterations.data) + 1
         self._advance(step)
         coef = self._coefficients(step, lr)
-        self._update_arrays(flat.params, g, flat.slots, coef, flat.scratch)
+        if kernel is not None:
+            kernel(flat.params, flat.grad, *flat.slots, *self._kernel_scalars(coef))
+        else:
+            self._update_arrays(flat.params, g, flat.slots, coef, flat.scratch)
+        self._end_flat_step(step)
+        return True
+
+    def _apply_kernel(self, kernel, arrays):
+        """The fused update straight from each gradient array: no copy into the flat buffer."""
+        flat = self._flat
+        tv = self._trainable_variables
+        lr = self._lr_float()
+        if self.weight_decay:
+            if all(self._decay_flags):
+                _decay(flat.params, self.weight_decay * lr, flat.scratch[0])
+            else:
+                self._decay(list(range(len(tv))), lr)
+        step = int(self._iterations.data) + 1
+        self._advance(step)
+        scalars = self._kernel_scalars(self._coefficients(step, lr))
+        dtype = flat.params.dtype
+        for g, view, v in zip(arrays, flat.views, tv):
+            if g.shape != view.shape:  # all checked before anything changes
+                _bad_gradient(v, xp.asarray(g))
+        for (p, slots), g in zip(flat.segments, arrays):
+            if g.dtype != dtype or not g.flags.c_contiguous:
+                g = xp.ascontiguousarray(g, dtype=dtype)
+            kernel(p, g.reshape(-1), *slots, *scalars)
+        self._end_flat_step(step)
+        return True
+
+    def _end_flat_step(self, step):
+        flat = self._flat
         if step % FLUSH_EVERY == 0:
             _flush_tiny(flat.slots, flat.scratch[0])
-        self._constrain(tv)
-        return True
+        self._constrain(self._trainable_variables)
 
     def _apply_per_variable(self, arrays, variables):
         index = self._index
@@ -654,13 +698,17 @@ class Optimizer:
 
 
 class _Flat:
-    """The flat buffers of an optimizer built in flat mode."""
+    """The flat buffers of an optimizer built in flat mode; ``segments`` holds each variable's
+    1-D slices ``(params, [slots...])`` for the fused kernels."""
 
-    __slots__ = ("params", "grad", "slots", "scratch", "views", "grad_views", "offsets")
+    __slots__ = ("params", "grad", "slots", "scratch", "views", "grad_views", "offsets",
+                 "segments")
 
     def __init__(self, params, grad, slots, scratch, views, grad_views, offsets):
         self.params, self.grad, self.slots, self.scratch = params, grad, slots, scratch
         self.views, self.grad_views, self.offsets = views, grad_views, offsets
+        self.segments = [(params[a:b], [s[a:b] for s in slots])
+                         for a, b in zip(offsets, offsets[1:])]
 
 
 def _decay(p, factor, scratch):
