@@ -1,68 +1,60 @@
-"""Fused loops for the hot paths, compiled by Numba when it is installed (``ember[fast]``).
+"""Fused float32 loops for the hot paths, in C (``_kernels.c``, built at install time when a C
+compiler is present).
 
 NumPy makes one pass over memory per call: Adam's update is 12 passes over the parameters, and
-on the tutorial's network those passes cost as much as all its matrix products. A kernel here
-does the same arithmetic in one pass. Each kernel has a NumPy twin at its call site that
-computes the same float32 operations in the same order (no fused multiply-add, no fast-math),
-so results are identical with or without Numba; ``tests/backend/test_kernels.py`` checks this.
+on the tutorial's network those passes cost as much as all its matrix products. A kernel does
+the same arithmetic in one pass. Each has a NumPy twin at its call site, which is what runs
+without the compiled module, for other dtypes, and inside ``with kernels.disabled():``; the
+twins are the readable definition, and ``tests/backend/test_kernels.py`` checks that both give
+the same numbers (bit for bit, except the float64-accumulated column sums).
 
-Numba is imported on the first ``get`` (never by ``import ember``), and compiled kernels are
-cached on disk. ``EMBER_JIT=0`` or ``with kernels.disabled():`` turns the kernels off.
+=================  ===========================================  ================================
+kernel             does                                         NumPy twin
+=================  ===========================================  ================================
+``adam``           Adam's update of p, m, v in one pass         ``Adam._update_arrays``
+``max_pool``       2D max pooling, keeping each window's argmax  ``MaxPool.forward``
+``max_pool_grad``  routes the gradient to the argmax            ``MaxPool.backward``
+``col2im``         adds window gradients back into the image    ``conv.col2im``
+``bias_relu``      ``relu(y + b)`` in place                     ``BiasAct.forward``
+``relu_grad_sums`` ReLU's gradient (flushing subnormals) and    ``BiasAct.backward``
+                   its column sums (the bias gradient)
+=================  ===========================================  ================================
+
+``EMBER_KERNELS=0`` in the environment turns them off for the whole process.
 """
 
 import contextlib
-import math
 import os
 
-_compiled = None  # name -> compiled kernel, once Numba has been tried
-_off = [os.environ.get("EMBER_JIT", "1") == "0"]
+_module = []  # [the compiled module or None], once looked up
+_off = [os.environ.get("EMBER_KERNELS", "1") == "0"]
 
 
-def adam(p, g, m, v, c1, c2, eps, alpha):
-    """Adam on 1-D float32 arrays: ``m += (g - m) * c1; v += (g * g - v) * c2;
-    p -= m / (sqrt(v) + eps) * alpha``."""
-    c1, c2 = p.dtype.type(c1), p.dtype.type(c2)
-    eps, alpha = p.dtype.type(eps), p.dtype.type(alpha)
-    for i in range(p.shape[0]):
-        gi = g[i]
-        mi = m[i] + (gi - m[i]) * c1
-        vi = v[i] + (gi * gi - v[i]) * c2
-        m[i] = mi
-        v[i] = vi
-        p[i] -= mi / (math.sqrt(vi) + eps) * alpha
-
-
-_KERNELS = {"adam": adam}
-
-
-def _compile():
+def _load():
     try:
-        import numba
-    except ImportError:
-        return {}
-    # error_model="numpy": no ZeroDivisionError check, which would stop vectorization.
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
-    return {name: jit(fn) for name, fn in _KERNELS.items()}
+        from ember.backend import _kernels
+    except ImportError:  # built without a C compiler
+        _kernels = None
+    _module.append(_kernels)
+    return _kernels
 
 
 def get(name):
-    """The compiled kernel ``name``, or None (Numba missing or kernels disabled)."""
-    global _compiled
+    """The compiled kernel ``name``, or None (not built, or turned off)."""
     if _off[0]:
         return None
-    if _compiled is None:
-        _compiled = _compile()
-    return _compiled.get(name)
+    module = _module[0] if _module else _load()
+    return getattr(module, name, None) if module is not None else None
 
 
 def available():
-    """Whether compiled kernels are in use."""
+    """Whether the compiled kernels are in use."""
     return get("adam") is not None
 
 
 @contextlib.contextmanager
 def disabled():
-    """Run the NumPy versions inside the block (to compare, or to debug)."""
+    """Run the NumPy twins inside the block (to compare, or to debug)."""
     old = _off[0]
     _off[0] = True
     try:

@@ -16,7 +16,7 @@ Padding ``'same'`` follows TensorFlow: ``pad_total = max((ceil(in / s) - 1) * s 
 from ember import config
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor
-from ember.backend import xp
+from ember.backend import kernels, xp
 from ember.ops._helpers import binary_operands, raw
 from ember.ops._parallel import for_batches
 
@@ -139,6 +139,19 @@ def col2im(a2, k4, padded_shape, strides, dilation, out_hw):
     Ca)."""
     n, _, _, c = padded_shape
     kh, kw = k4.shape[:2]
+    kernel = kernels.get("col2im") if a2.dtype == k4.dtype == xp.float32 else None
+    if kernel is not None:
+        # one GEMM for every position at once, then one compiled pass adds the windows back
+        gcols = (a2 @ k4.reshape(kh * kw * c, -1).T).reshape(n, out_hw[0], out_hw[1], -1)
+        g = xp.zeros(padded_shape, dtype=a2.dtype)
+        h, w = padded_shape[1:3]
+
+        def add(b):
+            kernel(gcols[b], g[b], b.stop - b.start, h, w, c, out_hw[0], out_hw[1], kh, kw,
+                   strides[0], strides[1], dilation[0], dilation[1])
+
+        for_batches(add, n, gcols.nbytes)
+        return g
     parts = xp.matmul(a2, k4.reshape(kh * kw, c, -1).transpose(0, 2, 1))
     parts = parts.reshape(kh, kw, n, out_hw[0], out_hw[1], c)
     g = xp.zeros(padded_shape, dtype=a2.dtype)

@@ -14,7 +14,8 @@ variance, as Keras (``ops.moments``).
 """
 
 from ember.autodiff.function import Function
-from ember.backend import xp
+from ember.backend import kernels, xp
+from ember.ops._parallel import for_batches
 
 
 def _to_last(x, axis):
@@ -212,25 +213,64 @@ class BiasAct(Function):
         self.relu, self.inplace = relu, inplace
 
     def forward(self, x, bias):
-        if self.inplace and x.flags.writeable:
-            y = x
-            y += bias
+        inplace = self.inplace and x.flags.writeable
+        kernel = kernels.get("bias_relu") if x.dtype == xp.float32 and x.flags.c_contiguous \
+            and bias.dtype == x.dtype and bias.shape == x.shape[-1:] and x.size else None
+        if kernel is not None:
+            y = x if inplace else x.copy()
+            y2 = y.reshape(-1, y.shape[-1])
+            b = xp.ascontiguousarray(bias)
+
+            def run(rows):
+                kernel(y2[rows], b, rows.stop - rows.start, y2.shape[1], self.relu)
+
+            for_batches(run, len(y2), y.nbytes)
         else:
-            y = x + bias
-        if self.relu:
-            xp.maximum(y, 0, out=y)
+            if inplace:
+                y = x
+                y += bias
+            else:
+                y = x + bias
+            if self.relu:
+                xp.maximum(y, 0, out=y)
         if self.recording:
             self.saved = y if self.relu else None
         return y
 
     def backward(self, gy):
         y = self.saved
+        kernel = kernels.get("relu_grad_sums") if gy.dtype == xp.float32 and \
+            gy.flags.c_contiguous and self.needs[1] and gy.size and \
+            (y is None or y.dtype == xp.float32 and y.flags.c_contiguous) else None
+        if kernel is not None:
+            return _relu_grad_sums(kernel, gy, y)
         if gy.dtype == xp.float32 and _has_subnormals(gy):
             g = _flushed(gy, y if self.relu else None)
         else:
             g = gy * (y > 0) if self.relu else gy
         gb = _column_sums(g.reshape(-1, g.shape[-1])) if self.needs[1] else None
         return g, gb
+
+
+def _relu_grad_sums(kernel, gy, y):
+    """BiasAct's backward in one pass per row block (split over the cores): the flushed,
+    masked gradient and its column sums (the bias gradient)."""
+    gy2 = gy.reshape(-1, gy.shape[-1])
+    y2 = y.reshape(gy2.shape) if y is not None else None
+    g = xp.empty(gy2.shape, dtype=gy.dtype)
+    parts = {}
+
+    def run(rows):
+        sums = xp.empty(gy2.shape[1], dtype=gy.dtype)
+        kernel(gy2[rows], None if y2 is None else y2[rows], g[rows], sums,
+               rows.stop - rows.start, gy2.shape[1])
+        parts[rows.start] = sums
+
+    for_batches(run, len(gy2), g.nbytes)
+    gb = None
+    for start in sorted(parts):
+        gb = parts[start] if gb is None else gb + parts[start]
+    return g.reshape(gy.shape), gb
 
 
 _SAMPLE_STRIDE = 61  # coprime with the usual channel counts, so every channel is sampled

@@ -12,7 +12,7 @@ Padding ``'same'`` follows TensorFlow; a ``'same'`` average excludes the padding
 
 from ember import config
 from ember.autodiff.function import Function
-from ember.backend import xp
+from ember.backend import kernels, xp
 from ember.ops._helpers import as_float_tensor
 from ember.ops._parallel import for_batches
 from ember.ops.conv import crop_hw, normalize_padding, normalize_tuple, pad_hw, position
@@ -79,12 +79,17 @@ class _Pool(Function):
 
 class MaxPool(_Pool):
     name = "max_pool"
+    compiled = False  # whether forward ran the compiled kernel (then saved holds the argmax)
 
     def forward(self, x):
         x4 = self._setup(x)
         low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = pad_hw(x4, self.pads, low)
         y = xp.empty((x4.shape[0],) + self.out_hw + (x4.shape[3],), dtype=x.dtype)
+        kernel = kernels.get("max_pool") if x.dtype == xp.float32 and \
+            self.pool[0] * self.pool[1] <= 256 else None
+        if kernel is not None:
+            return self._forward_kernel(kernel, xpad, y)
 
         def run(b):
             it = self._positions(xpad[b])
@@ -98,7 +103,47 @@ class MaxPool(_Pool):
             self.saved = (xpad, y)
         return self._finish(y)
 
+    def _forward_kernel(self, kernel, xpad, y):
+        """The compiled path: one pass, keeping each window's argmax (one byte per output)
+        instead of the padded input."""
+        xpad = xp.ascontiguousarray(xpad)
+        arg = xp.empty(y.shape, dtype=xp.uint8)
+        (ph, pw), (sh, sw) = self.pool, self.strides
+
+        _, h, w, c = xpad.shape
+        oh, ow = self.out_hw
+
+        def run(b):
+            kernel(xpad[b], y[b], arg[b], b.stop - b.start, h, w, c, oh, ow, ph, pw, sh, sw)
+
+        for_batches(run, len(y), xpad.nbytes)
+        if self.recording:
+            self.saved = (arg, xpad.shape)
+            self.compiled = True
+        return self._finish(y)
+
+    def _backward_kernel(self, gy):
+        arg, pad_shape = self.saved
+        gy4 = gy[:, None] if gy.ndim == 3 else gy
+        disjoint = self._disjoint
+        g = self._buffer(pad_shape, gy.dtype) if disjoint else xp.zeros(pad_shape, gy.dtype)
+        (ph, pw), (sh, sw) = self.pool, self.strides
+        grad = kernels.get("max_pool_grad")
+
+        _, h, w, c = pad_shape
+        oh, ow = self.out_hw
+        gy4 = xp.ascontiguousarray(gy4, dtype=xp.float32)
+
+        def run(b):
+            grad(gy4[b], arg[b], g[b], b.stop - b.start, h, w, c, oh, ow, ph, pw, sh, sw,
+                 disjoint)
+
+        for_batches(run, len(gy4), g.nbytes)
+        return (self._grad_input(g),)
+
     def backward(self, gy):
+        if self.compiled:
+            return self._backward_kernel(gy)
         xpad, y = self.saved
         gy4 = gy[:, None] if gy.ndim == 3 else gy
         g = self._buffer(xpad.shape, gy.dtype)
