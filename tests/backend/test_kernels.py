@@ -199,3 +199,39 @@ def test_kernels_reject_wrong_arrays_with_named_errors():
         mp(x, y, a, 1, 4, 4, -1, 2, 2, 2, 2, 2, 2)
     with pytest.raises(ValueError, match="col2im: the windows do not fit"):
         kernels.get("col2im")(np.zeros(81, "float32"), x, 1, 4, 4, 1, 3, 3, 3, 3, 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("shape", [(300, 10), (2, 3, 7), (5, 1)])
+def test_softmax_kernel_matches_numpy(shape):
+    rng = np.random.default_rng(0)
+    x = ember.Variable((rng.standard_normal(shape) * 10).astype("float32"))
+    x.data.reshape(-1, shape[-1])[0] = -200  # far below the maximum: clamped, not subnormal
+    x.data.reshape(-1, shape[-1])[0, 0] = 0
+    fused, plain = _grads(lambda v: ops.softmax(v), x)
+    # expf and NumPy's exp may differ in the last bit
+    np.testing.assert_allclose(fused[0], plain[0], rtol=1e-6, atol=1e-12)
+    # the gradient y * (gy - sum(gy * y)) cancels: compare on the scale of gy (about 1)
+    np.testing.assert_allclose(fused[1], plain[1], rtol=1e-5, atol=1e-6)
+    assert fused[0].min() > 1e-38  # no subnormal probabilities
+
+
+def test_softmax_kernel_propagates_nan_and_leaves_the_input():
+    x = np.array([[1.0, np.nan, 2.0], [1.0, 2.0, 3.0]], "float32")
+    before = x.copy()
+    y = ops.softmax(x).numpy()
+    assert np.isnan(y[0]).all() and np.isfinite(y[1]).all()
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_dense_kernels_match_numpy(relu):
+    from ember.ops.fused import affine
+
+    rng = np.random.default_rng(0)
+    x = ember.Variable(rng.standard_normal((33, 20)).astype("float32"))
+    k = ember.Variable(rng.standard_normal((20, 7)).astype("float32"))
+    b = ember.Variable(rng.standard_normal(7).astype("float32"))
+    fused, plain = _grads(lambda v, w, c: affine(v, w, c, relu=relu), x, k, b)
+    for a, p in zip(fused[:3], plain[:3]):
+        np.testing.assert_array_equal(a, p)
+    np.testing.assert_allclose(fused[3], plain[3], rtol=1e-5, atol=1e-5)

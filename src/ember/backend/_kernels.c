@@ -406,7 +406,50 @@ fail_gy:
     return NULL;
 }
 
+/* ---- softmax ------------------------------------------------------------------------------ */
+/* Softmax over the rows of y (rows, C), in place: exp(max(x - rowmax, low)) / rowsum. `low`
+ * keeps probabilities out of the subnormal range (see ops/activations.py). expf may differ
+ * from NumPy's exp in the last bit. */
+CLONES static void softmax_loop(float *y, Py_ssize_t rows, Py_ssize_t c_, float low) {
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        float *row = y + r * c_;
+        float m = row[0];
+        for (Py_ssize_t c = 1; c < c_; c++) m = row[c] > m || row[c] != row[c] ? row[c] : m;
+        float s = 0.0f;
+        for (Py_ssize_t c = 0; c < c_; c++) {
+            float v = row[c] - m;
+            v = v < low ? low : v;
+            v = expf(v);
+            row[c] = v;
+            s += v;
+        }
+        for (Py_ssize_t c = 0; c < c_; c++) row[c] /= s;
+    }
+}
+
+static PyObject *softmax(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    /* y, rows, C, low */
+    if (check_args("softmax", nargs, 4) < 0) return NULL;
+    Py_ssize_t d[2];
+    if (get_ints("softmax", args, 1, 2, d) < 0) return NULL;
+    double low = PyFloat_AsDouble(args[3]);
+    if (low == -1.0 && PyErr_Occurred()) return NULL;
+    if (d[1] < 1) {
+        PyErr_SetString(PyExc_ValueError, "softmax: rows must have at least one element");
+        return NULL;
+    }
+    Py_buffer y;
+    if (get_buffer("softmax", "y", args[0], &y, 'f', 1, d[0] * d[1]) < 0) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    softmax_loop(y.buf, d[0], d[1], (float)low);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&y);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"softmax", (PyCFunction)(void (*)(void))softmax, METH_FASTCALL,
+     "softmax(y, rows, C, low)"},
     {"adam", (PyCFunction)(void (*)(void))adam, METH_FASTCALL,
      "adam(p, g, m, v, c1, c2, eps, alpha)"},
     {"max_pool", (PyCFunction)(void (*)(void))max_pool, METH_FASTCALL,
