@@ -73,6 +73,31 @@ class SparseSoftmaxCE(Function):
         return (g,)
 
 
+class SparseSoftmaxCEMean(SparseSoftmaxCE):
+    """The batch mean of ``SparseSoftmaxCE`` as one op: the compiled loss of a softmax
+    classifier (``mean`` then ``SparseSoftmaxCE``, fused; the same arithmetic)."""
+
+    def forward(self, logits):
+        loss = super().forward(logits)
+        self.count = max(loss.size, 1)
+        total = xp.sum(loss)
+        return total.dtype.type(total / self.count)
+
+    def backward(self, gy):
+        share = xp.full(self.labels.shape, gy.reshape(()) / self.count, dtype=gy.dtype)
+        return super().backward(share)
+
+
+def sparse_softmax_crossentropy_mean(target, output):
+    """The mean over the batch of ``sparse_categorical_crossentropy(target, output)``, for
+    ``output`` produced by ``softmax`` over its last axis (else None: use the general ops)."""
+    logits = _logits_of(output, "softmax") if isinstance(output, Tensor) else None
+    if logits is None or output.dtype != logits.dtype or output.ndim < 1:
+        return None
+    labels = _labels_for(target, output.shape, -1, "sparse_categorical_crossentropy")
+    return SparseSoftmaxCEMean(labels, output.data).apply(logits)
+
+
 class SoftmaxCE(Function):
     """Per-sample ``-sum(target * log softmax(logits))`` over the last axis."""
 

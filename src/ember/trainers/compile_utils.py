@@ -1,6 +1,7 @@
 """What ``compile`` resolves: the loss per output, loss weights, and the metrics per output."""
 
 from ember import ops
+from ember.autodiff.tensor import Tensor
 from ember.layers.node import flatten
 
 
@@ -40,6 +41,7 @@ class LossContainer:
         self.losses = None
         self.names = None
         self.weights = None
+        self.fused = False  # one plain sparse crossentropy: the fused op (see build)
 
     def build(self, model, y_pred):
         from ember import losses
@@ -53,11 +55,20 @@ class LossContainer:
         else:
             self.weights = [1.0 if w is None else float(w)
                             for w in _per_output(self.loss_weights, self.names, "loss_weights")]
+        self.fused = len(self.losses) == 1 and self.weights[0] == 1.0 and \
+            _is_plain_sparse_ce(losses, self.losses[0])
 
     def __call__(self, model, y_true, y_pred, sample_weight=None):
         """The total loss and the per-output losses (a list, for logging when several)."""
         if self.losses is None:
             self.build(model, y_pred)
+        if self.fused and sample_weight is None and type(y_pred) is Tensor and \
+                y_pred._keras_mask is None and y_pred.dtype == self.losses[0].dtype and \
+                hasattr(y_true, "dtype") and y_true.dtype.kind in "iuf":
+            # the usual classifier: softmax output, integer labels, mean over the batch
+            value = ops.nn.sparse_softmax_crossentropy_mean(y_true, y_pred)
+            if value is not None:
+                return value, [value]
         preds = flatten(y_pred)
         if isinstance(y_true, dict):
             trues = [y_true.get(n) for n in self.names]
@@ -82,6 +93,18 @@ class LossContainer:
         if total is None:
             raise ValueError("No loss to compute: every output's loss is None.")
         return total, parts
+
+
+def _is_plain_sparse_ce(losses, loss):
+    """Whether ``loss`` is sparse categorical crossentropy with Keras's defaults (probabilities,
+    last axis, no ignored class, mean over the batch), which has a fused op."""
+    if loss is None or loss.reduction != "sum_over_batch_size":
+        return False
+    if type(loss) is losses.LossFunctionWrapper:
+        return loss.fn is losses.sparse_categorical_crossentropy and not loss._fn_kwargs
+    if type(loss) is losses.SparseCategoricalCrossentropy:
+        return not loss.from_logits and loss.ignore_class is None and loss.axis in (-1,)
+    return False
 
 
 def _as_loss(losses, spec):
