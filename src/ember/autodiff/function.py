@@ -36,6 +36,17 @@ class Function:
         if not tapes:
             self.recording = False
             return Tensor(self.forward(*[x.data if isinstance(x, Tensor) else x for x in inputs]))
+        if len(tapes) == 1:  # the usual case (a training step), kept short
+            tape = tapes[0]
+            needs = [isinstance(x, Tensor) and tape._tracks(x) for x in inputs]
+            self.recording = recording = True in needs
+            out = Tensor(self.forward(*[x.data if isinstance(x, Tensor) else x
+                                        for x in inputs]))
+            if recording:
+                self.needs = needs
+                out._rec = (tape._id,)
+                tape._nodes.append((self, inputs, out))
+            return out
         recorders = []
         needs = []
         for x in inputs:
