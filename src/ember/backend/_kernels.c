@@ -407,22 +407,44 @@ fail_gy:
 }
 
 /* ---- softmax ------------------------------------------------------------------------------ */
-/* Softmax over the rows of y (rows, C), in place: exp(max(x - rowmax, low)) / rowsum. `low`
- * keeps probabilities out of the subnormal range (see ops/activations.py). expf may differ
- * from NumPy's exp in the last bit. */
+/* exp(x) for x in [-87.5, 0] (softmax's shifted, clamped logits), in a form the compiler can
+ * vectorize: x = n ln2 + r with |r| <= ln2 / 2 (Cody and Waite's two-part ln2), e^r by Cephes's
+ * degree-6 polynomial, 2^n put in the exponent bits. Within 2 ulp of the exact value. */
+static inline float exp_nonpositive(float x) {
+    /* round to nearest: t <= 0, and truncation of t - 0.5 toward zero is ceil(t - 0.5) */
+    int32_t k = (int32_t)(x * 1.44269504088896341f - 0.5f);
+    float n = (float)k;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } scale;
+    scale.i = (k + 127) << 23;
+    return p * scale.f;
+}
+
+/* Softmax over the rows of y (rows, C), in place: exp(max(x - rowmax, low)) / rowsum, with
+ * low >= -87 (it keeps probabilities out of the subnormal range; see ops/activations.py). */
 CLONES static void softmax_loop(float *y, Py_ssize_t rows, Py_ssize_t c_, float low) {
     for (Py_ssize_t r = 0; r < rows; r++) {
         float *row = y + r * c_;
         float m = row[0];
         for (Py_ssize_t c = 1; c < c_; c++) m = row[c] > m || row[c] != row[c] ? row[c] : m;
-        float s = 0.0f;
-        for (Py_ssize_t c = 0; c < c_; c++) {
-            float v = row[c] - m;
-            v = v < low ? low : v;
-            v = expf(v);
-            row[c] = v;
-            s += v;
+        if (m != m || m == INFINITY || m == -INFINITY) { /* NaN or inf rows: as NumPy */
+            for (Py_ssize_t c = 0; c < c_; c++) row[c] = NAN;
+            continue;
         }
+        for (Py_ssize_t c = 0; c < c_; c++) { /* vectorizes */
+            float v = row[c] - m;
+            row[c] = exp_nonpositive(v < low ? low : v);
+        }
+        float s = 0.0f;
+        for (Py_ssize_t c = 0; c < c_; c++) s += row[c]; /* in order, as written */
         for (Py_ssize_t c = 0; c < c_; c++) row[c] /= s;
     }
 }
@@ -436,6 +458,10 @@ static PyObject *softmax(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (low == -1.0 && PyErr_Occurred()) return NULL;
     if (d[1] < 1) {
         PyErr_SetString(PyExc_ValueError, "softmax: rows must have at least one element");
+        return NULL;
+    }
+    if (!(low >= -87.0 && low <= 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "softmax: low must be in [-87, 0]");
         return NULL;
     }
     Py_buffer y;
