@@ -6,7 +6,9 @@ on the tutorial's network those passes cost as much as all its matrix products. 
 the same arithmetic in one pass. Each has a NumPy twin at its call site, which is what runs
 without the compiled module, for other dtypes, and inside ``with kernels.disabled():``; the
 twins are the readable definition, and ``tests/backend/test_kernels.py`` checks that both give
-the same numbers (bit for bit, except the float64-accumulated column sums).
+the same numbers: bit for bit, except where a kernel adds in another order (column sums, which
+it accumulates in float64; overlapping windows) or computes ``exp`` itself (softmax, within a
+few ulp).
 
 =================  ===========================================  ================================
 kernel             does                                         NumPy twin
@@ -18,6 +20,7 @@ kernel             does                                         NumPy twin
 ``bias_relu``      ``relu(y + b)`` in place                     ``BiasAct.forward``
 ``relu_grad_sums`` ReLU's gradient (flushing subnormals) and    ``BiasAct.backward``
                    its column sums (the bias gradient)
+``softmax``        softmax over rows, probabilities kept normal  ``Softmax.forward``
 =================  ===========================================  ================================
 
 ``EMBER_KERNELS=0`` in the environment turns them off for the whole process.
