@@ -98,6 +98,19 @@ def get_registered_name(obj):
     return getattr(obj, "__name__", type(obj).__name__)
 
 
+def canonical_name(cls):
+    """The name ``cls`` was registered under in ember's table (its Keras class name), or None
+    when it is not a registered built-in."""
+    entry = _NAMES.get(id(cls))
+    return entry[1] if entry is not None and entry[0] is not None else None
+
+
+def custom_objects():
+    """The global table of user-registered objects, by registered name (mutable, as Keras's:
+    ``custom_objects()["Name"] = cls`` makes ``Name`` loadable)."""
+    return _CUSTOM
+
+
 def get_registered_object(name, custom_objects=None, kind=None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]

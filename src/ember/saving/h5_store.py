@@ -88,9 +88,7 @@ class _Skips:
 
 def _class_path_name(obj):
     cls = type(obj)
-    entry = registry._NAMES.get(id(cls))
-    name = entry[1] if entry is not None and entry[0] is not None else cls.__name__
-    return registry.to_snake_case(name)
+    return registry.to_snake_case(registry.canonical_name(cls) or cls.__name__)
 
 
 def _children(obj, skips):

@@ -62,7 +62,7 @@ def safe_mode_scope(safe_mode=True):
 def get_custom_objects():
     """The global table of user-registered objects (``register_keras_serializable`` fills it);
     as in Keras, adding ``table["Name"] = cls`` makes ``Name`` loadable."""
-    return registry._CUSTOM
+    return registry.custom_objects()
 
 
 @contextlib.contextmanager
