@@ -235,3 +235,15 @@ def test_dense_kernels_match_numpy(relu):
     for a, p in zip(fused[:3], plain[:3]):
         np.testing.assert_array_equal(a, p)
     np.testing.assert_allclose(fused[3], plain[3], rtol=1e-5, atol=1e-5)
+
+
+def test_without_the_compiled_module_everything_runs_on_numpy(monkeypatch):
+    monkeypatch.setattr(kernels, "_module", [None])  # as after a build without a C compiler
+    assert kernels.get("adam") is None and not kernels.available()
+    m = ember.Sequential([ember.Input((6, 6, 1)), ember.layers.Conv2D(2, 3, activation="relu"),
+                          ember.layers.MaxPooling2D(2), ember.layers.Flatten(),
+                          ember.layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((8, 6, 6, 1), dtype=np.float32)
+    loss = m.train_on_batch(x, np.arange(8) % 3)
+    assert np.isfinite(loss)
