@@ -437,15 +437,7 @@ class Optimizer:
                 xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
             else:
                 self._clip(flat.grad_views)
-        lr = self._lr_float()
-        if self.weight_decay:
-            if all(self._decay_flags):
-                _decay(flat.params, self.weight_decay * lr, flat.scratch[0])
-            else:
-                self._decay(list(range(len(tv))), lr)
-        step = int(self._iterations.data) + 1
-        self._advance(step)
-        coef = self._coefficients(step, lr)
+        step, coef = self._begin_flat_step()
         if kernel is not None:
             kernel(flat.params, flat.grad, *flat.slots, *self._kernel_scalars(coef))
         else:
@@ -456,26 +448,31 @@ class Optimizer:
     def _apply_kernel(self, kernel, arrays):
         """The fused update straight from each gradient array: no copy into the flat buffer."""
         flat = self._flat
-        tv = self._trainable_variables
-        lr = self._lr_float()
-        if self.weight_decay:
-            if all(self._decay_flags):
-                _decay(flat.params, self.weight_decay * lr, flat.scratch[0])
-            else:
-                self._decay(list(range(len(tv))), lr)
-        step = int(self._iterations.data) + 1
-        self._advance(step)
-        scalars = self._kernel_scalars(self._coefficients(step, lr))
-        dtype = flat.params.dtype
-        for g, view, v in zip(arrays, flat.views, tv):
+        for g, view, v in zip(arrays, flat.views, self._trainable_variables):
             if g.shape != view.shape:  # all checked before anything changes
                 _bad_gradient(v, xp.asarray(g))
+        step, coef = self._begin_flat_step()
+        scalars = self._kernel_scalars(coef)
+        dtype = flat.params.dtype
         for (p, slots), g in zip(flat.segments, arrays):
             if g.dtype != dtype or not g.flags.c_contiguous:
                 g = xp.ascontiguousarray(g, dtype=dtype)
             kernel(p, g.reshape(-1), *slots, *scalars)
         self._end_flat_step(step)
         return True
+
+    def _begin_flat_step(self):
+        """Weight decay, then this step's number and coefficients (both flat-mode updates)."""
+        flat = self._flat
+        lr = self._lr_float()
+        if self.weight_decay:
+            if all(self._decay_flags):
+                _decay(flat.params, self.weight_decay * lr, flat.scratch[0])
+            else:
+                self._decay(list(range(len(self._trainable_variables))), lr)
+        step = int(self._iterations.data) + 1
+        self._advance(step)
+        return step, self._coefficients(step, lr)
 
     def _end_flat_step(self, step):
         flat = self._flat
