@@ -42,8 +42,11 @@ def for_batches(fn, n, nbytes):
     """Call ``fn(batch_slice)`` for slices that cover ``range(n)``: in parallel over the
     threads when ``nbytes`` (the data the call touches) is large, else once on this thread.
     ``fn`` must write disjoint outputs for disjoint slices."""
+    if nbytes < MIN_BYTES:  # checked first: most calls are small, and _threads() is a syscall
+        fn(slice(0, n))
+        return
     workers = min(_threads(), n)
-    if workers < 2 or nbytes < MIN_BYTES or threading.current_thread().name.startswith("ember-op"):
+    if workers < 2 or threading.current_thread().name.startswith("ember-op"):
         fn(slice(0, n))
         return
     bounds = [n * i // workers for i in range(workers + 1)]

@@ -1,7 +1,8 @@
 """Fused ops that exist for speed: one node instead of several on the tape."""
 
 from ember.autodiff.function import Function
-from ember.backend import kernels, xp
+from ember.backend import xp
+from ember.ops.normalization import bias_relu_inplace, relu_bias_grad
 
 
 class Affine(Function):
@@ -16,11 +17,7 @@ class Affine(Function):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
         y = x2 @ kernel
-        fused = kernels.get("bias_relu") if bias is not None and y.dtype == xp.float32 and \
-            bias.dtype == xp.float32 and bias.shape == y.shape[1:] and y.size else None
-        if fused is not None:
-            fused(y, xp.ascontiguousarray(bias), y.shape[0], y.shape[1], self.relu)
-        else:
+        if bias is None or not bias_relu_inplace(y, bias, self.relu):
             if bias is not None:
                 y += bias
             if self.relu:
@@ -33,13 +30,10 @@ class Affine(Function):
         x2, kernel, y, shape = self.saved
         g = gy.reshape(-1, kernel.shape[1]) if gy.ndim != 2 else gy
         gb = None
-        fused = kernels.get("relu_grad_sums") if self.relu and len(self.needs) > 2 and \
-            self.needs[2] and g.dtype == y.dtype == xp.float32 and g.size else None
+        fused = relu_bias_grad(g, y) if self.relu and len(self.needs) > 2 and \
+            self.needs[2] else None
         if fused is not None:  # the masked gradient and the bias gradient in one pass
-            g = xp.ascontiguousarray(g)
-            masked, gb = xp.empty_like(g), xp.empty(g.shape[1], dtype=g.dtype)
-            fused(g, y, masked, gb, g.shape[0], g.shape[1])
-            g = masked
+            g, gb = fused
         elif self.relu:
             g = g * (y > 0)
         gx = (g @ kernel.T).reshape(shape) if self.needs[0] else None

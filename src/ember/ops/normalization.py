@@ -214,17 +214,10 @@ class BiasAct(Function):
 
     def forward(self, x, bias):
         inplace = self.inplace and x.flags.writeable
-        kernel = kernels.get("bias_relu") if x.dtype == xp.float32 and x.flags.c_contiguous \
-            and bias.dtype == x.dtype and bias.shape == x.shape[-1:] and x.size else None
+        kernel = _bias_relu_kernel(x, bias)
         if kernel is not None:
             y = x if inplace else x.copy()
-            y2 = y.reshape(-1, y.shape[-1])
-            b = xp.ascontiguousarray(bias)
-
-            def run(rows):
-                kernel(y2[rows], b, rows.stop - rows.start, y2.shape[1], self.relu)
-
-            for_batches(run, len(y2), y.nbytes)
+            run_bias_relu(kernel, y, bias, self.relu)
         else:
             if inplace:
                 y = x
@@ -239,11 +232,10 @@ class BiasAct(Function):
 
     def backward(self, gy):
         y = self.saved
-        kernel = kernels.get("relu_grad_sums") if gy.dtype == xp.float32 and \
-            gy.flags.c_contiguous and self.needs[1] and gy.size and \
-            (y is None or y.dtype == xp.float32 and y.flags.c_contiguous) else None
-        if kernel is not None:
-            return _relu_grad_sums(kernel, gy, y)
+        if self.needs[1]:
+            fused = relu_bias_grad(gy, y)
+            if fused is not None:
+                return fused
         if gy.dtype == xp.float32 and _has_subnormals(gy):
             g = _flushed(gy, y if self.relu else None)
         else:
@@ -252,9 +244,46 @@ class BiasAct(Function):
         return g, gb
 
 
-def _relu_grad_sums(kernel, gy, y):
-    """BiasAct's backward in one pass per row block (split over the cores): the flushed,
-    masked gradient and its column sums (the bias gradient)."""
+def _bias_relu_kernel(y, bias):
+    """The compiled bias+ReLU kernel when it can take ``y`` and ``bias``, else None."""
+    if y.dtype == xp.float32 and y.flags.c_contiguous and y.size and \
+            bias.dtype == y.dtype and bias.shape == y.shape[-1:]:
+        return kernels.get("bias_relu")
+    return None
+
+
+def run_bias_relu(kernel, y, bias, relu):
+    """``y = relu(y + bias)`` (or ``y + bias``) in place over the last axis, split over the
+    cores; ``kernel`` from ``_bias_relu_kernel``."""
+    y2 = y.reshape(-1, y.shape[-1])
+    b = xp.ascontiguousarray(bias)
+
+    def run(rows):
+        kernel(y2[rows], b, rows.stop - rows.start, y2.shape[1], relu)
+
+    for_batches(run, len(y2), y.nbytes)
+
+
+def bias_relu_inplace(y, bias, relu):
+    """``y = relu(y + bias)`` in place with the compiled kernel; False (``y`` untouched) when
+    the kernel is off or cannot take these arrays."""
+    kernel = _bias_relu_kernel(y, bias)
+    if kernel is None:
+        return False
+    run_bias_relu(kernel, y, bias, relu)
+    return True
+
+
+def relu_bias_grad(gy, y):
+    """The backward of ``relu(x + bias)`` (of ``x + bias`` when ``y`` is None) with the
+    compiled kernel, in one pass per row block: the flushed, masked gradient and its column
+    sums (the bias gradient). None when the kernel is off or cannot take these arrays."""
+    if not (gy.dtype == xp.float32 and gy.flags.c_contiguous and gy.size and
+            (y is None or y.dtype == xp.float32 and y.flags.c_contiguous)):
+        return None
+    kernel = kernels.get("relu_grad_sums")
+    if kernel is None:
+        return None
     gy2 = gy.reshape(-1, gy.shape[-1])
     y2 = y.reshape(gy2.shape) if y is not None else None
     g = xp.empty(gy2.shape, dtype=gy.dtype)

@@ -109,7 +109,6 @@ class MaxPool(_Pool):
         xpad = xp.ascontiguousarray(xpad)
         arg = xp.empty(y.shape, dtype=xp.uint8)
         (ph, pw), (sh, sw) = self.pool, self.strides
-
         _, h, w, c = xpad.shape
         oh, ow = self.out_hw
 
@@ -124,15 +123,13 @@ class MaxPool(_Pool):
 
     def _backward_kernel(self, gy):
         arg, pad_shape = self.saved
-        gy4 = gy[:, None] if gy.ndim == 3 else gy
+        gy4 = xp.ascontiguousarray(gy[:, None] if gy.ndim == 3 else gy, dtype=xp.float32)
         disjoint = self._disjoint
         g = self._buffer(pad_shape, gy.dtype) if disjoint else xp.zeros(pad_shape, gy.dtype)
         (ph, pw), (sh, sw) = self.pool, self.strides
-        grad = kernels.get("max_pool_grad")
-
         _, h, w, c = pad_shape
         oh, ow = self.out_hw
-        gy4 = xp.ascontiguousarray(gy4, dtype=xp.float32)
+        grad = kernels.get("max_pool_grad")
 
         def run(b):
             grad(gy4[b], arg[b], g[b], b.stop - b.start, h, w, c, oh, ow, ph, pw, sh, sw,
