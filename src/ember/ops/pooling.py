@@ -125,7 +125,8 @@ class MaxPool(_Pool):
         arg, pad_shape = self.saved
         gy4 = xp.ascontiguousarray(gy[:, None] if gy.ndim == 3 else gy, dtype=xp.float32)
         disjoint = self._disjoint
-        g = self._buffer(pad_shape, gy.dtype) if disjoint else xp.zeros(pad_shape, gy.dtype)
+        f32 = xp.float32  # the compiled path ran on a float32 input
+        g = self._buffer(pad_shape, f32) if disjoint else xp.zeros(pad_shape, f32)
         (ph, pw), (sh, sw) = self.pool, self.strides
         _, h, w, c = pad_shape
         oh, ow = self.out_hw
