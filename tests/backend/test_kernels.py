@@ -247,3 +247,27 @@ def test_without_the_compiled_module_everything_runs_on_numpy(monkeypatch):
     x = np.random.default_rng(0).random((8, 6, 6, 1), dtype=np.float32)
     loss = m.train_on_batch(x, np.arange(8) % 3)
     assert np.isfinite(loss)
+
+
+def test_every_kernel_names_itself_and_the_bad_argument():
+    f = np.zeros(12, "float32")
+    with pytest.raises(ValueError, match="max_pool_grad: the windows do not fit in g"):
+        kernels.get("max_pool_grad")(f, np.zeros(12, "uint8"), f.copy(),
+                                     1, 2, 2, 3, 2, 2, 2, 2, 1, 1, 1)
+    with pytest.raises(ValueError, match="max_pool_grad: arg must hold 3 items of type 'B'"):
+        kernels.get("max_pool_grad")(f[:3], np.zeros(3, "float32"), f.copy(),
+                                     1, 2, 2, 3, 1, 1, 2, 2, 2, 2, 1)
+    with pytest.raises(ValueError, match="bias_relu: b must hold 4 items of type 'f'"):
+        kernels.get("bias_relu")(f.copy(), np.zeros(3, "float32"), 3, 4, 1)
+    with pytest.raises(ValueError, match="bias_relu: y must be a C-contiguous, writable array"):
+        kernels.get("bias_relu")(f[::2], np.zeros(2, "float32"), 3, 2, 1)
+    with pytest.raises(ValueError, match="relu_grad_sums: sums must hold 4 items of type 'f'"):
+        kernels.get("relu_grad_sums")(f, None, f.copy(), np.zeros(3, "float32"), 3, 4)
+    with pytest.raises(ValueError, match="relu_grad_sums: y must hold 12 items"):
+        kernels.get("relu_grad_sums")(f, f[:6], f.copy(), np.zeros(4, "float32"), 3, 4)
+    with pytest.raises(ValueError, match=r"softmax: low must be in \[-87, 0\]"):
+        kernels.get("softmax")(f.copy(), 3, 4, -100.0)
+    with pytest.raises(ValueError, match="softmax: rows must have at least one element"):
+        kernels.get("softmax")(f.copy(), 3, 0, -87.0)
+    with pytest.raises(TypeError, match="softmax takes 4 arguments"):
+        kernels.get("softmax")(f)

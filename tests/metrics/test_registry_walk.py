@@ -46,3 +46,18 @@ def test_every_kind_lists_its_names_in_errors():
     for kind in KINDS + ["activation", "schedule"]:
         with pytest.raises(ValueError, match=f"Unknown {kind}: 'no_such_name'. Valid"):
             registry.get(kind, "no_such_name")
+
+
+def test_canonical_name_and_custom_objects_table():
+    from ember import layers
+
+    assert registry.canonical_name(layers.Dense) == "Dense"
+    assert registry.canonical_name(type("NotRegistered", (), {})) is None
+
+    @registry.register_keras_serializable(package="WalkTest")
+    class Thing:
+        pass
+
+    assert registry.custom_objects()["WalkTest>Thing"] is Thing
+    assert registry.canonical_name(Thing) is None  # user classes are not built-ins
+    del registry.custom_objects()["WalkTest>Thing"]

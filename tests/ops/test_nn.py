@@ -49,6 +49,23 @@ def test_sparse_categorical_crossentropy_from_probabilities():
     close(ops.sparse_categorical_crossentropy(labels[:, None].astype("float32"), p).data, ref)
 
 
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5)], ids=str)
+def test_sparse_softmax_crossentropy_mean(shape):
+    from ember.ops.nn import sparse_softmax_crossentropy_mean
+
+    z = rand(shape, 2, -3, 3)
+    labels = np.random.default_rng(1).integers(0, shape[-1], shape[:-1])
+    ref = -np.take_along_axis(_log_softmax(z), labels[..., None], -1).mean()
+    close(sparse_softmax_crossentropy_mean(labels, ops.softmax(z)).data, ref)
+    assert_grads(lambda t: sparse_softmax_crossentropy_mean(labels, ops.softmax(t)), z)
+    y, _ = float32_run(lambda t: sparse_softmax_crossentropy_mean(labels, ops.softmax(t)), z)
+    assert y.shape == ()
+    # not a softmax output: no fused op (the caller uses the general ops)
+    assert sparse_softmax_crossentropy_mean(labels, ember.Tensor(np.exp(z))) is None
+    with pytest.raises(ValueError, match=r"received a label value of 9, which is outside"):
+        sparse_softmax_crossentropy_mean(np.full(shape[:-1], 9), ops.softmax(z))
+
+
 def test_sparse_categorical_crossentropy_axis_and_errors():
     z = rand((3, 4), 1)
     labels = np.array([0, 1, 2, 0])
