@@ -229,8 +229,12 @@ def _plain(value):
     return serialize(value)
 
 
-class UnknownObjectError(ValueError):
-    """A config names a class that is not registered (files never import or run code)."""
+class UnknownObjectError(TypeError, ValueError):
+    """A config names a class that is not registered (files never import or run code).
+
+    Keras raises TypeError ("Could not locate class") from ``from_config`` and ``load_model``,
+    and ValueError from ``deserialize_keras_object``: this error is both, so either handler
+    catches it."""
 
 
 def deserialize(config, custom_objects=None, kind=None, safe_mode=True):
