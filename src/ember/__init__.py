@@ -31,7 +31,7 @@ _LAZY_MODULES = {
     "config": "ember.config",
     "random": "ember.random",
     "export": "ember.export",
-    "applications": "ember.applications",
+    "preprocessing": "ember.preprocessing",
 }
 _LAZY_NAMES = {
     "Sequential": "ember.models",
@@ -39,6 +39,7 @@ _LAZY_NAMES = {
     "Input": "ember.layers",
     "Layer": "ember.layers",
     "InputSpec": "ember.layers",
+    "KerasTensor": "ember.layers.node",
     "check_gradients": "ember.autodiff.gradcheck",
     "set_random_seed": "ember.utils.random",
     "stop_gradient": "ember.ops",

@@ -350,7 +350,8 @@ class Layer:
             if inputs.data.dtype != self._dtype and inputs.data.dtype.kind == "f" and \
                     self.autocast and not gradcheck.checking():
                 inputs = inputs.astype(self._dtype)
-        elif is_symbolic(inputs):
+        elif is_symbolic(inputs) or ((args or kwargs) and is_symbolic((args, kwargs))):
+            # any symbolic argument, positional or keyword, makes this a Functional API call
             return self._symbolic_call(inputs, args, kwargs)
         else:
             inputs = self._convert_inputs(inputs)
@@ -396,8 +397,11 @@ class Layer:
                         out._keras_mask = m
         return outputs
 
-    def call(self, inputs, *args, **kwargs):
-        return inputs
+    def call(self, *args, **kwargs):
+        """The computation; every subclass defines it (the base class has none, as Keras)."""
+        raise NotImplementedError(
+            f"Layer {self.__class__.__name__} does not have a `call` method implemented."
+        )
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.supports_masking else None
@@ -438,34 +442,91 @@ class Layer:
             return _specs_from_shapes(out_shapes, self._dtype)
         runs = []
         for fill in (2, 3):
-            dummy = map_structure(
-                lambda t, fill=fill: Tensor(xp.zeros(
-                    tuple(fill if d is None else d for d in t.shape), dtype=t.dtype))
-                if isinstance(t, KerasTensor) else t, inputs)
+            dummy_inputs, dummy_args, dummy_kwargs = _dummies((inputs, args, kwargs), fill)
             saved = list(active_tapes())
             active_tapes().clear()
             try:
-                kwargs2 = dict(kwargs)
                 if _call_signature(self)[0]:
-                    kwargs2["training"] = False
-                out = self.call(dummy, *args, **kwargs2)
+                    dummy_kwargs["training"] = False
+                out = self.call(dummy_inputs, *dummy_args, **dummy_kwargs)
             finally:
                 active_tapes().extend(saved)
             runs.append(out)
+        # losses added by the runs on dummy data are not the model's losses
+        self._losses = []
         return _merge_runs(runs[0], runs[1])
 
-    def _symbolic_call(self, inputs, args, kwargs):
+    def _symbolic_mask(self, inputs, in_mask):
+        """The output mask of a symbolic call: ``compute_mask`` run on dummies when the layer
+        defines it (Embedding, Masking), else the input mask passed through."""
+        if type(self).compute_mask is Layer.compute_mask:
+            return in_mask if self.supports_masking else None
+        runs = []
+        for fill in (2, 3):
+            dummy_inputs, dummy_mask = _dummies((inputs, in_mask), fill)
+            runs.append(self.compute_mask(dummy_inputs, dummy_mask))
+        return _merge_runs(runs[0], runs[1])
+
+    def _symbolic_outputs(self, inputs, args, kwargs):
+        """Output KerasTensors (with their masks) of a call on symbolic arguments, without
+        recording it in the graph."""
         if not self.built:
-            self._maybe_build(map_structure(lambda t: t.shape, inputs))
+            self._maybe_build(_shapes_of(inputs))
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, inputs, self)
+        _, has_mask, masks_out = _call_signature(self)
+        in_mask = _mask_of(inputs)
+        if has_mask and in_mask is not None and "mask" not in kwargs:
+            # as in an eager call, call() sees the mask that the inputs carry
+            kwargs = dict(kwargs, mask=in_mask)
         outputs = self.compute_output_spec(inputs, *args, **kwargs)
+        if (masks_out or self.supports_masking) and (in_mask is not None or masks_out):
+            mask = self._symbolic_mask(inputs, in_mask)
+            if mask is not None:
+                outs = flatten(outputs)
+                masks = flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
+                for out, m in zip(outs, masks):
+                    if isinstance(out, KerasTensor):
+                        out._keras_mask = m
+        return outputs
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        outputs = self._symbolic_outputs(inputs, args, kwargs)
         node_index = len(self._inbound_nodes)
         for i, t in enumerate(flatten(outputs)):
             t._keras_history = (self, node_index, i)
-            t.name = self.name if len(flatten(outputs)) == 1 else f"{self.name}_{i}"
         self._inbound_nodes.append(Node(self, (inputs,) + tuple(args), dict(kwargs), outputs))
         return outputs
+
+    # -- the graph around a layer: its first call on symbolic inputs --------------------------
+    def _first_node_tensors(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {what}."
+            )
+        values = getattr(self._inbound_nodes[0], attr)
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's first call in a Functional graph (a list when
+        there are several)."""
+        return self._first_node_tensors("input_tensors", "input")
+
+    @property
+    def output(self):
+        """The symbolic output(s) of this layer's first call in a Functional graph (a list when
+        there are several)."""
+        return self._first_node_tensors("output_tensors", "output")
+
+    @output.setter
+    def output(self, value):
+        # InputLayer assigns its tensor, which is already its first node's output
+        if not self._inbound_nodes or value is not self.output:
+            raise AttributeError(
+                f"Layer '{self.name}': `output` is the output of the layer's first call and "
+                "cannot be set."
+            )
 
     # -- configuration -----------------------------------------------------------------------------
     def get_config(self):
@@ -543,10 +604,24 @@ def _specs_from_shapes(shapes, dtype):
     raise TypeError(f"compute_output_shape returned {shapes!r}, expected a shape tuple")
 
 
+def _dummies(structure, fill):
+    """``structure`` with every KerasTensor replaced by data of its shape (unknown dimensions
+    set to ``fill``): zeros, or all-True for a boolean mask, so that no step is masked out."""
+    def dummy(t):
+        if not isinstance(t, KerasTensor):
+            return t
+        shape = tuple(fill if d is None else d for d in t.shape)
+        if t.dtype == "bool":
+            return Tensor(xp.ones(shape, dtype=bool))
+        return Tensor(xp.zeros(shape, dtype=t.dtype))
+
+    return map_structure(dummy, structure)
+
+
 def _merge_runs(a, b):
-    if isinstance(a, Tensor):
+    if isinstance(a, Tensor) or hasattr(a, "shape") and hasattr(a, "dtype"):
         shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
-        return KerasTensor(shape, a.dtype.name)
+        return KerasTensor(shape, xp.dtype(a.dtype).name)
     if isinstance(a, (list, tuple)):
         return type(a)(_merge_runs(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):

@@ -6,22 +6,32 @@ KerasTensors whose ``_keras_history`` points back to it. A Functional model repl
 topological order.
 """
 
+from ember.utils.naming import unique_name
+
 
 class KerasTensor:
-    """A symbolic tensor: shape (None for unknown dimensions), dtype and where it came from."""
+    """A symbolic tensor, as ``keras.KerasTensor``: a shape (None for unknown dimensions), a
+    dtype, a name and the layer call it came from; no data. ``_keras_mask`` is the symbolic mask
+    that a masking layer (``Embedding(mask_zero=True)``) attaches, as on eager tensors."""
 
-    def __init__(self, shape, dtype="float32", name=None, history=None):
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
+                 history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = str(dtype)
-        self.name = name
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        # Keras names every unnamed symbolic tensor keras_tensor, keras_tensor_1, ...
+        self.name = name if name is not None else unique_name("keras_tensor")
         self._keras_history = history  # (layer, node_index, tensor_index)
+        self._keras_mask = None
 
     @property
     def ndim(self):
         return len(self.shape)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"ragged={self.ragged}, name={self.name}>")
 
     def __hash__(self):
         return id(self)
@@ -29,11 +39,20 @@ class KerasTensor:
     def __len__(self):
         raise TypeError("A symbolic KerasTensor has no length; use .shape")
 
+    def __bool__(self):
+        # a symbolic tensor has no truth value; `if x:` in a call() is a bug to report early
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool.")
+
     def __array__(self, *args, **kwargs):
         raise TypeError(
             "A symbolic KerasTensor (an Input or a layer output in the Functional API) has no "
             "value. Build a model with keras.Model(inputs, outputs) and call it on data."
         )
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic :class:`KerasTensor` (as ``keras.utils.is_keras_tensor``)."""
+    return isinstance(x, KerasTensor)
 
 
 class Node:
@@ -47,6 +66,7 @@ class Node:
         self.input_tensors = [t for t in flatten(call_args) if isinstance(t, KerasTensor)]
         self.input_tensors += [t for t in flatten(list(call_kwargs.values()))
                                if isinstance(t, KerasTensor)]
+        self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
 
     @property
     def parent_nodes(self):

@@ -31,24 +31,50 @@ def _topological_nodes(outputs):
     return order
 
 
-def _layers_by_depth(nodes, outputs):
-    """Layers ordered as Keras orders them: by decreasing depth (distance from the outputs),
-    ties in traversal order, inputs first."""
-    depth = {}
+def _traversal_indices(outputs):
+    """Layer -> the order in which a depth-first walk from the outputs first reaches it (parents
+    in call-argument order), which is how Keras breaks ties between layers of equal depth."""
+    indices, seen = {}, set()
+    stack = [t for t in reversed(flatten(outputs))]
+    while stack:
+        t = stack.pop()
+        layer, node_index, _ = t._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        indices.setdefault(id(layer), len(indices))
+        stack.extend(reversed(node.input_tensors))
+    return indices
+
+
+def _layers_by_depth(nodes, inputs, outputs):
+    """Layers ordered as Keras orders them: by decreasing depth (the longest distance to an
+    output; a shared layer takes its deepest call), ties in traversal order. An input that no
+    output uses comes last (depth 0). Also returns the number of nodes at each depth."""
+    in_graph = {id(n) for n in nodes}
+    node_depth, layer_depth, layers = {}, {}, {}
     for node in reversed(nodes):  # children before parents
-        d = depth.setdefault(id(node), 0)
+        d = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = d
+        layers[id(node.layer)] = node.layer
+        node_depth[id(node)] = d
         for parent in node.parent_nodes:
-            depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
-    top = max(depth.values(), default=0) + 1
-    layer_depth, first_seen, layers = {}, {}, []
-    for i, node in enumerate(nodes):
-        layer = node.layer
-        d = top if isinstance(layer, InputLayer) else depth[id(node)]
-        if id(layer) not in first_seen:
-            first_seen[id(layer)] = i
-            layers.append(layer)
-        layer_depth[id(layer)] = max(layer_depth.get(id(layer), -1), d)
-    return sorted(layers, key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(d + 1, node_depth.get(id(parent), 0))
+    order = _traversal_indices(outputs)
+    for t in inputs:
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            layers[id(layer)] = layer
+            order[id(layer)] = -1
+            node_depth[id(layer._inbound_nodes[0])] = 0
+    nodes_per_depth = {}
+    for d in node_depth.values():
+        nodes_per_depth[d] = nodes_per_depth.get(d, 0) + 1
+    ordered = sorted(layers.values(), key=lambda l: (-layer_depth[id(l)], order[id(l)]))
+    return ordered, nodes_per_depth
 
 
 @registry.register("model", name="Functional")
@@ -89,7 +115,8 @@ class Functional(Model):
                     f"Model(inputs, outputs): the outputs depend on input '{node.layer.name}', "
                     "which is not among the model's inputs."
                 )
-        self._layers_list = _layers_by_depth(self._nodes, self.outputs)
+        self._layers_list, self._nodes_per_depth = _layers_by_depth(
+            self._nodes, self.inputs, self.outputs)
         layers = self._layers_list
         for layer in layers:
             if not any(layer is l for l in self._layers):
@@ -100,6 +127,30 @@ class Functional(Model):
     @property
     def layers(self):
         return list(self._layers_list)
+
+    # Keras gives a Functional model a node of its own at creation (inputs -> outputs), so its
+    # `input`/`output` are those tensors even after the model is reused on other inputs
+    @property
+    def input(self):
+        """The model's input tensor (a list when there are several)."""
+        return self.inputs[0] if len(self.inputs) == 1 else list(self.inputs)
+
+    @property
+    def output(self):
+        """The model's output tensor (a list when there are several)."""
+        return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+
+    @property
+    def input_shape(self):
+        """The input shape, batch axis included (a list of shapes for several inputs)."""
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        """The output shape, batch axis included (a list of shapes for several outputs)."""
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     @property
     def input_names(self):
@@ -169,7 +220,8 @@ class Functional(Model):
         return map_structure(lambda t: values[id(t)], self._outputs_struct)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        # Calling a Functional model on symbolic inputs: replay the graph symbolically.
+        # Calling a Functional model on symbolic inputs: replay the graph symbolically, masks
+        # included, without recording the inner calls.
         flat = flatten(inputs)
         values = {id(spec): x for spec, x in zip(self.inputs, flat)}
         for node in self._nodes:
@@ -179,12 +231,17 @@ class Functional(Model):
                 lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.call_args)
             kw = map_structure(
                 lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.call_kwargs)
-            out = node.layer.compute_output_spec(*a, **kw)
+            out = node.layer._symbolic_outputs(a[0], tuple(a[1:]), dict(kw))
             for spec, value in zip(flatten(node.outputs), flatten(out)):
                 values[id(spec)] = value
-        return map_structure(
-            lambda t: KerasTensor(values[id(t)].shape, values[id(t)].dtype),
-            self._outputs_struct)
+
+        def fresh(t):  # new tensors: an output may be one of the inputs themselves
+            value = values[id(t)]
+            out = KerasTensor(value.shape, value.dtype)
+            out._keras_mask = getattr(value, "_keras_mask", None)
+            return out
+
+        return map_structure(fresh, self._outputs_struct)
 
     def get_config(self):
         """Keras's Functional config: layers with their call records, and the input and
@@ -202,19 +259,39 @@ class Functional(Model):
     def get_build_config(self):
         return {"input_shape": None}
 
+    def _summary_connections(self):
+        """Keras adds the "Connected to" column unless the graph is a plain chain: one node
+        per depth, each with one input tensor, and no layer called twice."""
+        if any(n > 1 for n in self._nodes_per_depth.values()):
+            return True
+        if any(len(node.input_tensors) > 1 for node in self._nodes):
+            return True
+        calls = {}
+        for node in self._nodes:
+            calls[id(node.layer)] = calls.get(id(node.layer), 0) + 1
+        return any(n > 1 for n in calls.values())
+
     def _summary_rows(self):
+        own = {id(node) for node in self._nodes}
         rows = []
         for layer in self.layers:
-            node = layer._inbound_nodes[0] if layer._inbound_nodes else None
-            shape = _shape_of_outputs(node.outputs) if node is not None else "?"
             parents = []
-            for n in (l for l in self._nodes if l.layer is layer):
-                for t in n.input_tensors:
+            for node in layer._inbound_nodes:
+                if id(node) not in own:
+                    continue
+                for t in node.input_tensors:
                     owner, index, ti = t._keras_history
                     parents.append(f"{owner.name}[{index}][{ti}]")
-            rows.append((layer.name, layer.__class__.__name__, shape,
-                         layer.count_params() if layer.built else 0, parents))
+            rows.append((layer.name, layer.__class__.__name__, _summary_shape(layer),
+                         layer.count_params() if layer.built else None, parents))
         return rows
+
+
+def _summary_shape(layer):
+    """The output shape Keras's summary shows: that of the layer's latest call."""
+    if not layer._inbound_nodes:
+        return None
+    return _shape_of_outputs(layer._inbound_nodes[-1].outputs)
 
 
 def _shape_of_outputs(outputs):

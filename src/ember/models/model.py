@@ -12,15 +12,33 @@ class Model(Trainer, Layer):
     defines ``call`` is a subclassed model."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
             from ember.models.functional import Functional
 
             return super().__new__(Functional)
         return super().__new__(cls)
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *args, **kwargs):
+        from ember.models.functional import Functional
+
+        if _functional_init_arguments(args, kwargs) and not isinstance(self, Functional):
+            # `class CustomModel(keras.Model)` called as CustomModel(inputs, outputs): as Keras,
+            # the class becomes a Functional subclass (Model is swapped for Functional in its
+            # bases), so that it keeps its own methods (train_step...) on a Functional graph
+            _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
+        self._init_model(*args, **kwargs)
+
+    def _init_model(self, trainable=True, name=None, dtype=None, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
+
+    def call(self, *args, **kwargs):
+        """The forward pass; a subclassed model defines it (Model itself has none)."""
+        raise NotImplementedError(
+            f"Model {self.__class__.__name__} does not have a `call()` method implemented."
+        )
 
     @property
     def layers(self):
@@ -60,21 +78,16 @@ class Model(Trainer, Layer):
                 outs = [t.shape for t in flatten(layer._inbound_nodes[-1].outputs)
                         if isinstance(t, KerasTensor)]
                 shape = outs[0] if len(outs) == 1 else outs
+            # an unbuilt layer shows "0 (unbuilt)", as Keras
             rows.append((layer.name, layer.__class__.__name__, shape,
-                         layer.count_params() if layer.built else 0, []))
+                         layer.count_params() if layer.built else None, []))
         return rows
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Print Keras's table of layers, output shapes and parameter counts."""
+        """Print Keras's table of layers, output shapes and parameter counts (an unbuilt
+        model shows ``?`` shapes and ``0 (unbuilt)`` counts, as Keras)."""
         from ember.utils.summary_utils import print_summary
-
-        if not self.built:
-            raise ValueError(
-                f"Model '{self.name}' has not been built yet, so it has no weights to "
-                "summarize. Call it on data, call build(input_shape), or give the first layer "
-                "an input shape (keras.Input)."
-            )
         trainable = sum(w.size for w in self.trainable_weights)
         non_trainable = sum(w.size for w in self.non_trainable_weights)
         optimizer_count = None
@@ -90,6 +103,25 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: a Functional config (``layers``, ``input_layers``,
+        ``output_layers``) rebuilds the graph, as ``keras.Model.from_config``; any other config
+        goes to the constructor (a subclassed model's ``get_config``)."""
+        from ember.saving import model_config
+
+        if isinstance(config, dict) and all(
+                k in config for k in ("layers", "input_layers", "output_layers")):
+            return model_config.functional_from_config(cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise TypeError(
+                f"Unable to revive model {cls.__name__} from its config: {exc}. A subclassed "
+                "model must implement get_config() and from_config() (or accept its config "
+                f"as constructor arguments). Received config={config}"
+            ) from exc
 
     # -- saving (the work is done by ember.saving) ------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
@@ -122,3 +154,25 @@ class Model(Trainer, Layer):
 
         return saving_api.to_json(self, **kwargs)
 
+
+def _functional_init_arguments(args, kwargs):
+    """Whether Model(...) arguments are a Functional model's (inputs, outputs), as Keras."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional(cls):
+    """Swap Model for Functional in the bases of ``cls`` (recursively), as Keras does."""
+    from ember.models.functional import Functional
+
+    if issubclass(cls, Functional):
+        return
+    bases = []
+    for base in cls.__bases__:
+        if base is Model:
+            bases.append(Functional)
+        else:
+            if issubclass(base, Model):
+                _inject_functional(base)
+            bases.append(base)
+    cls.__bases__ = tuple(bases)

@@ -123,16 +123,31 @@ class Sequential(Model):
 
     @property
     def input_shape(self):
-        return self._input_layer.batch_shape if self._input_layer is not None else None
+        """The input shape, batch axis included (AttributeError while it is unknown)."""
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape "
+                                 "yet.")
+        return self._input_layer.batch_shape
 
     @property
     def output_shape(self):
-        return self._output_spec.shape if self.built else None
+        """The output shape, batch axis included (AttributeError while it is unknown)."""
+        if not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape "
+                                 "yet.")
+        return self._output_spec.shape
+
+    @property
+    def input_dtype(self):
+        """The dtype of the model's input."""
+        if self._input_layer is None:
+            return self.dtype
+        return self._input_layer.dtype
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         x = inputs
         for layer in self._stack:
-            x = layer.compute_output_spec(x)
+            x = layer._symbolic_outputs(x, (), {})
         return x
 
     def get_build_config(self):
