@@ -53,11 +53,11 @@ def test_accuracy_resolves_from_target_shapes():
     model = classifier()
     model.compile(loss="categorical_crossentropy", metrics=["acc"])
     model.fit(x, onehot, epochs=1, verbose=0)
-    assert type(model.metrics[1]).__name__ == "CategoricalAccuracy"
+    assert type(model.metrics[1].metrics[0]).__name__ == "CategoricalAccuracy"
     binary = classifier(1, "sigmoid")
     binary.compile(loss="binary_crossentropy", metrics=["accuracy"])
     binary.fit(x, y.reshape(-1, 1).astype("float32"), epochs=1, verbose=0)
-    assert type(binary.metrics[1]).__name__ == "BinaryAccuracy"
+    assert type(binary.metrics[1].metrics[0]).__name__ == "BinaryAccuracy"
 
 
 def test_validation_split_and_data():

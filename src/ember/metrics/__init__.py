@@ -66,6 +66,10 @@ from ember.metrics.regression_metrics import (
     SquaredHinge,
 )
 
+# Loss aliases that Keras's metrics.get does not accept (``metrics=['kld']`` fails there):
+# the registry knows them for loading legacy files, compile must refuse them as Keras does.
+_LOSS_ONLY_NAMES = frozenset({"kld", "KLD"})
+
 
 def serialize(metric):
     """A Metric's Keras envelope (a registered function becomes its name)."""
@@ -87,6 +91,8 @@ def get(identifier):
     """
     if identifier is None:
         return None
+    if isinstance(identifier, str) and identifier in _LOSS_ONLY_NAMES:
+        raise ValueError(f"Could not interpret metric identifier: {identifier}")
     obj = registry.get("metric", identifier)
     if callable(obj):
         return obj

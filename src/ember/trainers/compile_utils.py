@@ -3,6 +3,7 @@
 from ember import ops
 from ember.autodiff.tensor import Tensor
 from ember.layers.node import flatten
+from ember.metrics.metric import Metric
 
 
 def _output_names(model, count):
@@ -117,13 +118,18 @@ def _as_loss(losses, spec):
     return fn
 
 
-class MetricsContainer:
-    """The compiled metrics of every output; 'accuracy' resolves by the shapes, as Keras."""
+class CompileMetrics(Metric):
+    """The compiled metrics of every output, as Keras's ``CompileMetrics``: one Metric named
+    ``compile_metrics`` in ``model.metrics``, whose ``result()`` is a dict of its metrics'
+    results and whose ``reset_state()`` resets them all. Its metrics are made at the first
+    update, when the shapes are known ('accuracy' resolves by them, as Keras)."""
 
-    def __init__(self, metrics, weighted_metrics=None):
+    def __init__(self, metrics, weighted_metrics=None, model=None):
+        super().__init__(name="compile_metrics")
         self.spec = metrics
         self.weighted_spec = weighted_metrics
         self.per_output = None
+        self._model = model
 
     def build(self, model, y_true, y_pred):
         preds = flatten(y_pred)
@@ -144,13 +150,18 @@ class MetricsContainer:
             for i, (s, t, p) in enumerate(zip(specs, trues, preds)):
                 for ident in (s if isinstance(s, (list, tuple)) else [s] if s else []):
                     metric = _resolve(ident, t, p)
-                    if len(preds) > 1:
-                        metric.name = f"{names[i]}_{metric.name}"
-                    self.per_output.append((i, metric, weighted))
+                    # as Keras: the metric keeps its name, the logs prefix the output's
+                    logged = f"{names[i]}_{metric.name}" if len(preds) > 1 else metric.name
+                    self.per_output.append((i, metric, weighted, logged))
 
     @property
     def metrics(self):
-        return [m for _, m, _ in self.per_output or []]
+        """The metrics, once built (an empty list before the first update)."""
+        return [m for _, m, _, _ in self.per_output or []]
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in m.variables]
 
     def update(self, model, y_true, y_pred, sample_weight=None):
         if self.per_output is None:
@@ -161,37 +172,39 @@ class MetricsContainer:
         names = _output_names(model, len(preds))
         trues = [y_true.get(n) for n in names] if isinstance(y_true, dict) else (
             flatten(y_true) if isinstance(y_true, (list, tuple)) else [y_true])
-        for i, metric, weighted in self.per_output:
+        for i, metric, weighted, _ in self.per_output:
             if weighted and sample_weight is not None:
                 metric.update_state(trues[i], preds[i], sample_weight=sample_weight)
             else:
-                metric.update_state(trues[i], preds[i])
+                # sample_weight by keyword, as Keras: a Mean given here fails as in Keras
+                metric.update_state(trues[i], preds[i], sample_weight=None)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every compiled metric (what a custom ``train_step`` calls, as in Keras)."""
+        self.update(self._model, y_true, y_pred, sample_weight)
+
+    def result(self):
+        """A dict from each metric's logged name (``<output>_<name>`` for several outputs)
+        to its result."""
+        return {logged: m.result() for _, m, _, logged in self.per_output or []}
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_config(self):
+        return {"name": self.name}
 
 
 def _resolve(identifier, y_true, y_pred):
-    from ember import metrics
+    """A Metric for a compile entry, named as Keras names it: a string keeps its spelling
+    (``'mae'`` logs ``mae``), a function its ``__name__``, a Metric its own name."""
+    from ember import losses, metrics
 
-    if identifier in ("accuracy", "acc"):
-        t_shape = tuple(getattr(y_true, "shape", ()))
-        p_shape = tuple(getattr(y_pred, "shape", ()))
-        if p_shape and p_shape[-1] == 1:
-            m = metrics.BinaryAccuracy(name=identifier)
-        elif len(t_shape) < len(p_shape) or (t_shape and t_shape[-1] == 1 and p_shape[-1] > 1):
-            m = metrics.SparseCategoricalAccuracy(name=identifier)
-        else:
-            m = metrics.CategoricalAccuracy(name=identifier)
-        return m
-    if identifier in ("crossentropy", "ce"):
-        t_shape = tuple(getattr(y_true, "shape", ()))
-        p_shape = tuple(getattr(y_pred, "shape", ()))
-        if p_shape and p_shape[-1] == 1:
-            return metrics.BinaryCrossentropy(name=identifier)
-        if len(t_shape) < len(p_shape):
-            return metrics.SparseCategoricalCrossentropy(name=identifier)
-        return metrics.CategoricalCrossentropy(name=identifier)
-    m = metrics.get(identifier)
-    if isinstance(m, type):
-        m = m()
-    if not hasattr(m, "update_state"):
-        m = metrics.MeanMetricWrapper(m, name=getattr(m, "__name__", "metric"))
-    return m
+    if isinstance(identifier, losses.Loss):
+        return metrics.MeanMetricWrapper(identifier, name=identifier.name)
+    if callable(identifier) and not isinstance(identifier, (type, metrics.Metric)) and \
+            getattr(identifier, "__name__", None) == "<lambda>":
+        return metrics.MeanMetricWrapper(identifier, name="lambda")
+    shape_true = y_true if y_true is not None else ()
+    return metrics.get_metric(identifier, shape_true, y_pred)

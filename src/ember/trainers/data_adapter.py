@@ -5,6 +5,7 @@ shuffled each epoch when asked; Python iterables and generators yield ready-made
 ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
 """
 
+import itertools
 import math
 
 from ember.autodiff.tensor import Tensor
@@ -102,7 +103,8 @@ class ArrayBatches:
             yb = map_structure(take, self.y) if self.y is not None else None
             sw = map_structure(take, self.sample_weight) if self.sample_weight is not None \
                 else None
-            yield xb, yb, sw
+            # packed as Keras hands it to train_step: x, (x, y) or (x, y, sample_weight)
+            yield pack_x_y_sample_weight(xb, yb, sw)
             step += 1
 
     def split(self, fraction):
@@ -138,30 +140,95 @@ class ArrayBatches:
         return val
 
 
-def unpack(batch):
-    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> a triple."""
-    if isinstance(batch, tuple):
-        if len(batch) == 1:
-            return batch[0], None, None
-        if len(batch) == 2:
-            return batch[0], batch[1], None
-        if len(batch) == 3:
-            return batch
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Pack ``x``, ``y`` and ``sample_weight`` as one batch, as ``keras.utils``: ``x`` alone
+    when there is no target (``(x,)`` when ``x`` is a list or tuple, so that it stays one
+    element), else ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        if not isinstance(x, (tuple, list)):
+            return x
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """A batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> the triple
+    ``(x, y, sample_weight)`` with None for what is missing, as ``keras.utils``.
+
+    Raises:
+        ValueError: for a list or tuple of more than three elements.
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) == 1:
+        return (data[0], None, None)
+    if len(data) == 2:
+        return (data[0], data[1], None)
+    if len(data) == 3:
+        return (data[0], data[1], data[2])
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found a tuple of {len(data)} elements: {_describe(data)}"
+    )
+
+
+def _describe(data):
+    return "(" + ", ".join(
+        f"{type(d).__name__}{tuple(d.shape) if hasattr(d, 'shape') else ''}" for d in data) + ")"
+
+
+# Keras reads this many batches of a generator ahead, to learn their structure; they are kept
+# and lead every later pass over the generator (so an exhausted generator still gives them).
+_PEEKED_BATCHES = 2
+
+
+def _check_generator_batch(batch):
+    if not isinstance(batch, tuple):
         raise ValueError(
-            "A data batch must be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of "
-            f"length {len(batch)}"
+            "When passing a Python generator to a model, the generator must return a tuple, "
+            "either (input,) or (inputs, targets) or (inputs, targets, sample_weights). "
+            f"Received a {type(batch).__name__}"
+            f"{' of shape ' + str(tuple(batch.shape)) if hasattr(batch, 'shape') else ''}."
         )
-    return batch, None, None
+    return batch
 
 
 class IterableBatches:
-    """Batches from a Python iterable, generator, or a PyDataset-like object."""
+    """Batches from a Python iterable, generator, or a PyDataset-like object, handed on as the
+    source yields them (``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``).
+
+    As Keras: the first batches of a one-shot iterator (a generator) are read ahead and lead
+    every later pass; without ``steps`` each epoch is one pass, that ends when the source is
+    exhausted; with ``steps`` the epochs draw from one pass, until it runs out. ``ran_out``
+    tells the trainer when an epoch ended because the source ran out of batches.
+    """
 
     def __init__(self, data, steps=None):
         self.data = data
         self.steps = steps
         self._iterator = None
         self.num_samples = None
+        self.ran_out = False
+        self._indexed = hasattr(data, "__getitem__") and hasattr(data, "__len__") and \
+            not isinstance(data, (list, tuple))
+        self.one_shot = not self._indexed and iter(data) is data
+        self._peeked = []
+        if self.one_shot:
+            # read ahead, as Keras; an error the generator raises passes through unchanged
+            for _ in range(_PEEKED_BATCHES):
+                try:
+                    self._peeked.append(_check_generator_batch(next(data)))
+                except StopIteration:
+                    break
+            if not self._peeked:
+                raise ValueError(
+                    "When passing a Python generator to a model, the generator must yield at "
+                    "least one batch. Received an empty generator."
+                )
         try:
             self._len = len(data) if steps is None else steps
         except TypeError:
@@ -170,35 +237,36 @@ class IterableBatches:
     def __len__(self):
         return self._len
 
+    def _fresh(self):
+        if self.one_shot:
+            return itertools.chain(self._peeked, map(_check_generator_batch, self.data))
+        return iter(self.data)
+
     def epoch(self):
-        if hasattr(self.data, "__getitem__") and hasattr(self.data, "__len__") and not isinstance(
-                self.data, (list, tuple)):
+        self.ran_out = False
+        if self._indexed:
             # a PyDataset / Sequence: index batches; shuffling is the dataset's job
             n = len(self.data) if self.steps is None else self.steps
             for i in range(n):
-                yield unpack(self.data[i % len(self.data)])
+                yield self.data[i % len(self.data)]
             if hasattr(self.data, "on_epoch_end"):
                 self.data.on_epoch_end()
             return
         if self.steps is None:
-            for batch in self.data:
-                yield unpack(batch)
+            yield from self._fresh()
+            self.ran_out = self.one_shot  # a re-iterable source simply ends its pass
             return
-        # with steps, keep drawing from one iterator across epochs (an infinite generator)
+        # with steps, keep drawing from one pass across epochs (an infinite generator)
         if self._iterator is None:
-            self._iterator = iter(self.data)
+            self._iterator = self._fresh()
         for _ in range(self.steps):
             try:
                 batch = next(self._iterator)
             except StopIteration:
-                self._iterator = iter(self.data) if not hasattr(self.data, "__next__") else None
-                if self._iterator is None:
-                    return
-                try:
-                    batch = next(self._iterator)
-                except StopIteration:
-                    return
-            yield unpack(batch)
+                self._iterator = None  # the next epoch starts a new pass
+                self.ran_out = True
+                return
+            yield batch
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):

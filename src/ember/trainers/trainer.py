@@ -6,6 +6,7 @@ tutorial runs 1,875 steps per epoch, and every Python call in a step shows in it
 """
 
 import time
+import warnings
 from collections.abc import Mapping
 
 from ember import ops
@@ -14,7 +15,7 @@ from ember.autodiff.tensor import Tensor
 from ember.backend import np
 from ember.layers.node import flatten, map_structure
 from ember.trainers import data_adapter
-from ember.trainers.compile_utils import LossContainer, MetricsContainer
+from ember.trainers.compile_utils import CompileMetrics, LossContainer
 
 
 class LazyLogs(Mapping):
@@ -103,7 +104,9 @@ class Trainer:
 
         self.optimizer = optimizers.get(optimizer)
         self._loss_container = LossContainer(loss, loss_weights) if loss is not None else None
-        self._metrics_container = MetricsContainer(metrics, weighted_metrics)
+        # Keras lists a CompileMetrics only when compile was given metrics
+        self._metrics_container = CompileMetrics(metrics, weighted_metrics, model=self) \
+            if (metrics or weighted_metrics) else None
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = None
         self.compiled = True
@@ -142,11 +145,17 @@ class Trainer:
 
     @property
     def metrics(self):
+        """The metrics ``fit`` tracks, as Keras lists them: the loss tracker
+        (``Mean(name="loss")``), the ``CompileMetrics`` named ``compile_metrics`` when compile
+        was given metrics, and, for several outputs, each output's loss tracker once built.
+        A subclass may override it to list its own trackers; ``fit`` resets those each epoch."""
         out = []
-        if self._loss_tracker is not None:
-            out.append(self._loss_tracker)
-        if self._metrics_container is not None:
-            out.extend(self._metrics_container.metrics)
+        if self.compiled:
+            if self._loss_tracker is not None:
+                out.append(self._loss_tracker)
+            if self._metrics_container is not None:
+                out.append(self._metrics_container)
+            out.extend(self._output_loss_trackers or ())
         return out
 
     @property
@@ -154,9 +163,8 @@ class Trainer:
         return [m.name for m in self.metrics]
 
     def reset_metrics(self):
+        """Reset the state of every metric in ``self.metrics``."""
         for m in self.metrics:
-            m.reset_state()
-        for m in self._output_loss_trackers or []:
             m.reset_state()
 
     def _assert_compiled(self, what):
@@ -164,47 +172,53 @@ class Trainer:
             raise RuntimeError(
                 f"You must call compile() on model '{self.name}' before {what}()."
             )
-        if self._loss_container is None and what in ("fit", "evaluate", "train_on_batch",
-                                                     "test_on_batch") and \
-                type(self).train_step is Trainer.train_step:
-            raise ValueError(
-                f"Model '{self.name}' was compiled without a loss; pass loss= to compile() "
-                f"before {what}()."
-            )
 
     # -- steps -------------------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss plus the model's own losses (regularization, add_loss)."""
-        total, parts = self._loss_container(self, y, y_pred, sample_weight)
+        """The compiled loss plus the model's own losses (regularization, add_loss); with
+        neither, a zero loss, as Keras."""
+        total = parts = None
+        if self._loss_container is not None:
+            total, parts = self._loss_container(self, y, y_pred, sample_weight)
         self._last_output_losses = parts
         extra = self.losses
         if extra:
-            total = ops.add(total, ops.sum(ops.stack([ops.cast(e, total.dtype)
-                                                      for e in extra])))
+            dtype = total.dtype if total is not None else "float32"
+            added = ops.sum(ops.stack([ops.cast(e, dtype) for e in extra]))
+            total = added if total is None else ops.add(total, added)
+        if total is None:
+            total = ops.zeros((), dtype="float32")
         return total
 
     def train_step(self, data):
         """One step: forward, loss, gradients, optimizer update, metrics. Override to customise
-        training; return the logs (a dict, or None to use the compiled metrics)."""
-        x, y, sample_weight = data
+        training; return the logs (a dict, or None to use the compiled metrics).
+
+        ``data`` is what Keras passes: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``
+        (unpack it with ``keras.utils.unpack_x_y_sample_weight``).
+        """
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
-        self.optimizer.apply(grads, variables)
+        if any(g is not None for g in grads):  # a model with no loss at all trains nothing
+            self.optimizer.apply(grads, variables)
         self._update_metrics(loss, y, y_pred, sample_weight)
         return None
 
     def test_step(self, data):
-        x, y, sample_weight = data
+        """One evaluation step on ``data`` (as ``train_step``); returns logs or None."""
+        x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._update_metrics(loss, y, y_pred, sample_weight)
         return None
 
     def predict_step(self, data):
-        x, _, _ = data
+        """The outputs for ``data``: ``x``, ``(x,)`` or a tuple whose first element is x."""
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
     def _update_metrics(self, loss, y, y_pred, sample_weight):
@@ -221,15 +235,18 @@ class Trainer:
             for tracker, part in zip(self._output_loss_trackers, parts):
                 if part is not None:
                     tracker.update_state(part.data, sample_weight=batch)
-        if y is not None:
+        if y is not None and self._metrics_container is not None:
             self._metrics_container.update(self, y, y_pred, sample_weight)
 
     def _metric_results(self, prefix=""):
         logs = {}
         for m in self.metrics:
-            logs[prefix + m.name] = _to_float(m.result())
-        for m in self._output_loss_trackers or []:
-            logs[prefix + m.name] = _to_float(m.result())
+            result = m.result()
+            if isinstance(result, Mapping):  # a CompileMetrics: one entry per metric
+                for key, value in result.items():
+                    logs[prefix + key] = _to_float(value)
+            else:
+                logs[prefix + m.name] = _to_float(result)
         return logs
 
     # -- fit ---------------------------------------------------------------------------------------
@@ -243,6 +260,11 @@ class Trainer:
         self._assert_compiled("fit")
         data = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size,
                                          shuffle=shuffle, steps=steps_per_epoch)
+        if shuffle and getattr(data, "one_shot", False):
+            warnings.warn(
+                "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
+                "as a generator. The generator is expected to yield already-shuffled data.",
+                stacklevel=2)
         if validation_split and validation_data is None:
             if not isinstance(data, data_adapter.ArrayBatches):
                 raise ValueError(
@@ -254,13 +276,12 @@ class Trainer:
             data = _ClassWeighted(data, class_weight)
         val = None
         if validation_data is not None:
-            vx, vy, vsw = data_adapter.unpack(tuple(validation_data)) if isinstance(
-                validation_data, (tuple, list)) else (validation_data, None, None)
+            vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(validation_data)
             val = data_adapter.make_batches(vx, vy, vsw,
                                             batch_size=validation_batch_size or batch_size,
                                             steps=validation_steps)
         verbose = 1 if verbose == "auto" else verbose
-        steps = len(data) if hasattr(data, "__len__") else None
+        steps = _num_steps(data)
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
@@ -276,11 +297,12 @@ class Trainer:
     def _fit_epochs(self, data, val, cbs, threads, initial_epoch, epochs, validation_freq):
         clock = time.perf_counter
         cbs.on_train_begin()
-        logs = {}
+        logs = None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             step = -1
+            out = None
             for step, batch in enumerate(data.epoch()):
                 cbs.on_train_batch_begin(step)
                 t0 = clock()
@@ -290,31 +312,34 @@ class Trainer:
                 cbs.on_train_batch_end(step, out if out is not None else LazyLogs(self))
                 if self.stop_training:
                     break
-            if step < 0:
+            else:
+                if getattr(data, "ran_out", False):
+                    _ran_out(cbs.on_train_batch_begin, step + 1)
+            if step >= 0:
+                # the logs of a custom train_step are the epoch's logs, as in Keras
+                logs = dict(out) if out is not None else self._metric_results()
+            elif logs is None:
                 raise ValueError(
                     "The training data produced no batch in this epoch (an empty dataset, or "
-                    "an exhausted generator without steps_per_epoch)."
+                    "an exhausted iterable)."
                 )
-            logs = self._metric_results()
+            else:
+                # Keras keeps the last epoch's logs when an epoch ran out of data at once
+                logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_batches(val, callbacks=None)
+                val_logs = self._evaluate_loop(val, cbs)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
+            logs = dict(sorted(logs.items()))  # Keras's epoch logs are sorted by name
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        return logs
+        return logs or {}
 
     def _run_train_step(self, batch):
-        x, y, sw = batch
         if not self.built or self.optimizer is not None and not getattr(
                 self.optimizer, "built", False):
-            self._build_for(x)
-        out = self.train_step((x, y, sw))
-        if out is not None and not isinstance(out, Mapping):
-            raise TypeError("train_step must return a dict of logs or None")
-        if out is not None:
-            return {k: _to_float(v) for k, v in out.items()}
-        return None
+            self._build_for(data_adapter.unpack_x_y_sample_weight(batch)[0])
+        return _step_logs(self.train_step(batch), "train_step")
 
     def _build_for(self, x):
         if not self.built:
@@ -331,38 +356,57 @@ class Trainer:
                                          steps=steps)
         verbose = 1 if verbose == "auto" else verbose
         logs = self._evaluate_batches(data, callbacks=callbacks, verbose=verbose)
+        return self._logs_return(logs, return_dict)
+
+    def _logs_return(self, logs, return_dict):
+        """What evaluate and the *_on_batch methods return, as Keras: the logs sorted by name,
+        or a list ordered as ``self.metrics`` (then the other entries by name); a scalar
+        when there is one value."""
         if return_dict:
-            return logs
-        values = list(logs.values())
+            return dict(sorted(logs.items()))
+        names = []
+        for m in self.metrics:
+            if isinstance(m, CompileMetrics):
+                names.extend(sub.name for sub in m.metrics)
+            else:
+                names.append(m.name)
+        values = [logs[n] for n in names if n in logs]
+        known = set(names)
+        values += [logs[k] for k in sorted(logs) if k not in known]
         return values[0] if len(values) == 1 else values
 
     def _evaluate_batches(self, data, callbacks=None, verbose=0):
         from ember.backend import threads
+        from ember.callbacks import CallbackList
 
+        steps = _num_steps(data)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                           epochs=1, steps=steps, mode="test") if (callbacks or verbose) else None
         count = threads.blas_threads_setting()
         if count == "auto":
             count = getattr(self, "_blas_threads", None)
         with threads.limit(count):
-            return self._evaluate_loop(data, callbacks, verbose)
+            return self._evaluate_loop(data, cbs)
 
-    def _evaluate_loop(self, data, callbacks, verbose):
-        from ember.callbacks import CallbackList
-
-        steps = len(data) if hasattr(data, "__len__") else None
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=steps, mode="test") if (callbacks or verbose) else None
+    def _evaluate_loop(self, data, cbs):
+        """One pass of ``test_step`` over ``data``, calling the test hooks of ``cbs`` (a
+        CallbackList or None); within ``fit`` it is the fit's list, as Keras."""
         self.reset_metrics()
         if cbs:
             cbs.on_test_begin()
-        for step, (x, y, sw) in enumerate(data.epoch()):
+        step = -1
+        out = None
+        for step, batch in enumerate(data.epoch()):
             if cbs:
                 cbs.on_test_batch_begin(step)
             if not self.built:
-                self(x, training=False)
-            self.test_step((x, y, sw))
+                self(data_adapter.unpack_x_y_sample_weight(batch)[0], training=False)
+            out = _step_logs(self.test_step(batch), "test_step")
             if cbs:
-                cbs.on_test_batch_end(step, LazyLogs(self))
-        logs = self._metric_results()
+                cbs.on_test_batch_end(step, out if out is not None else LazyLogs(self))
+        if getattr(data, "ran_out", False):
+            _ran_out(cbs.on_test_batch_begin if cbs else None, step + 1)
+        logs = dict(out) if out is not None else self._metric_results()
         if cbs:
             cbs.on_test_end(logs)
         return logs
@@ -377,24 +421,27 @@ class Trainer:
             n = flat[0].shape[0] if hasattr(flat[0], "shape") and flat[0].ndim else None
             if n is not None and n <= (batch_size or 32):
                 # one batch: no batching machinery, no progress bar
-                return _to_numpy(self.predict_step((x, None, None)))
+                return _to_numpy(self.predict_step(data_adapter.pack_x_y_sample_weight(x)))
         data = data_adapter.make_batches(x, batch_size=batch_size, steps=steps)
         from ember.callbacks import CallbackList
 
-        n_steps = len(data) if hasattr(data, "__len__") else None
+        n_steps = _num_steps(data)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=n_steps, mode="predict") if (
             callbacks or verbose) else None
         if cbs:
             cbs.on_predict_begin()
         outputs = []
-        for step, (xb, _, _) in enumerate(data.epoch()):
+        step = -1
+        for step, batch in enumerate(data.epoch()):
             if cbs:
                 cbs.on_predict_batch_begin(step)
-            out = _to_numpy(self.predict_step((xb, None, None)))
+            out = _to_numpy(self.predict_step(batch))
             outputs.append(out)
             if cbs:
                 cbs.on_predict_batch_end(step, {"outputs": out})
+        if getattr(data, "ran_out", False):
+            _ran_out(cbs.on_predict_batch_begin if cbs else None, step + 1)
         if cbs:
             cbs.on_predict_end()
         if not outputs:
@@ -410,15 +457,18 @@ class Trainer:
         y = data_adapter.standardize_arrays(y) if y is not None else None
         if class_weight is not None:
             sample_weight = _class_weights_for(y, class_weight)
-        out = self._run_train_step((x, y, sample_weight))
+        out = self._run_train_step(data_adapter.pack_x_y_sample_weight(x, y, sample_weight))
         logs = out if out is not None else self._metric_results()
-        return _logs_return(logs, return_dict)
+        return self._logs_return(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """One evaluation step on one batch; returns the loss and metrics (of this batch)."""
         self._assert_compiled("test_on_batch")
         self.reset_metrics()
-        self.test_step((x, y, sample_weight))
-        return _logs_return(self._metric_results(), return_dict)
+        out = _step_logs(self.test_step(data_adapter.pack_x_y_sample_weight(
+            x, y, sample_weight)), "test_step")
+        return self._logs_return(out if out is not None else self._metric_results(),
+                                 return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch, as NumPy arrays: the shortest path (no batching, no tape)."""
@@ -435,10 +485,15 @@ class _ClassWeighted:
     def __len__(self):
         return len(self.data)
 
+    @property
+    def ran_out(self):
+        return getattr(self.data, "ran_out", False)
+
     def epoch(self):
-        for x, y, sw in self.data.epoch():
+        for batch in self.data.epoch():
+            x, y, sw = data_adapter.unpack_x_y_sample_weight(batch)
             cw = _class_weights_for(y, self.class_weight)
-            yield x, y, cw if sw is None else sw * cw
+            yield data_adapter.pack_x_y_sample_weight(x, y, cw if sw is None else sw * cw)
 
 
 def _class_weights_for(y, class_weight):
@@ -452,6 +507,41 @@ def _class_weights_for(y, class_weight):
     for k, v in class_weight.items():
         table[int(k)] = v
     return table[labels]
+
+
+def _step_logs(out, what):
+    """The logs a step returned, as a flat dict of floats (None stays None: the trainer then
+    reads the metrics)."""
+    if out is None:
+        return None
+    if not isinstance(out, Mapping):
+        raise TypeError(f"{what} must return a dict of logs or None; received "
+                        f"{type(out).__name__}")
+    logs = {}
+    for key, value in out.items():
+        if isinstance(value, Mapping):  # e.g. {"compile_metrics": {...}}, flattened as Keras
+            logs.update(_step_logs(value, what))
+        else:
+            logs[key] = _to_float(value)
+    return logs
+
+
+def _ran_out(batch_begin, step):
+    """An iterable source ended the pass: as Keras, the hook for the batch it could not give
+    has been called, and a warning says so."""
+    if batch_begin is not None:
+        batch_begin(step)
+    warnings.warn(
+        "Your input ran out of data; interrupting training. Make sure that your dataset or "
+        "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=3)
+
+
+def _num_steps(data):
+    """Steps per pass over ``data``, or None when unknown (a generator without steps)."""
+    try:
+        return len(data)
+    except TypeError:  # __len__ returned None
+        return None
 
 
 def _batch_size_of(y_pred):
@@ -481,13 +571,6 @@ def _concat(outputs):
     if isinstance(first, dict):
         return {k: _concat([o[k] for o in outputs]) for k in first}
     return outputs
-
-
-def _logs_return(logs, return_dict):
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
 
 
 def _serialize_spec(spec):
