@@ -361,13 +361,6 @@ def test_dict_inputs_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-def test_lambda_layer_is_not_written(tmp_path):
-    model = ember.Sequential([layers.Input((4,)), layers.Lambda(lambda t: t * 2.0)])
-    with pytest.raises(NotImplementedError, match="Lambda"):
-        model.save(tmp_path / "m.keras")
-    assert not (tmp_path / "m.keras").exists()
-
-
 # -- legacy .h5 writing --------------------------------------------------------------------------
 def test_legacy_h5_round_trip_with_optimizer_state(tmp_path):
     model = _trained()

@@ -81,6 +81,19 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"`` formats a 0-d tensor's value as the Python number it holds, as
+        eager JAX/TF tensors do; an n-d tensor takes no format spec (TypeError, as NumPy)."""
+        if not format_spec:
+            return str(self)
+        if self.data.ndim == 0:
+            return format(self.data.item(), format_spec)
+        raise TypeError(
+            f"unsupported format string passed to {type(self).__name__}.__format__: "
+            f"{format_spec!r} for a tensor of shape {self.shape}; only 0-d tensors take a "
+            "format spec (format float(t) or t.numpy() instead)"
+        )
+
     @property
     def T(self):
         from ember.ops import transpose
@@ -258,6 +271,15 @@ class Variable(Tensor):
     def assign_sub(self, value):
         self.data -= _as_array(value)
         return self
+
+    def __format__(self, format_spec):
+        # keras.Variable takes no format spec, whatever its shape (a plain object's TypeError)
+        if not format_spec:
+            return str(self)
+        raise TypeError(
+            f"unsupported format string passed to Variable.__format__: {format_spec!r} for "
+            f"variable {self.path!r}; format float(v) or v.numpy() instead"
+        )
 
     def __repr__(self):
         return (

@@ -37,11 +37,11 @@ from ember.ops.creation import (
     ndim,
     ones,
     ones_like,
-    shape,
     size,
     zeros,
     zeros_like,
 )
+from ember.ops.creation import shape as _shape_function
 from ember.ops.elementwise import (
     abs,
     absolute,
@@ -160,3 +160,9 @@ from ember.ops.shape import (
     triu,
     unstack,
 )
+
+# Importing the submodule ``ember.ops.shape`` above bound the package attribute ``shape`` to the
+# module; Keras's ``ops.shape`` is the function. Rebinding it here keeps both working: the module
+# is in ``sys.modules`` from now on, so ``from ember.ops.shape import reshape`` still finds it
+# there and no later import rebinds the attribute.
+shape = _shape_function

@@ -52,8 +52,9 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None):
 
 
 def shape(x):
-    """The static shape as a tuple of ints."""
-    return tuple(xp.shape(raw(x)))
+    """The shape of ``x`` as a tuple of Python ints (``None`` for the unknown dimensions of a
+    symbolic KerasTensor), as ``keras.ops.shape``."""
+    return tuple(None if d is None else int(d) for d in xp.shape(raw(x)))
 
 
 def ndim(x):

@@ -6,7 +6,8 @@ one never imports a module or runs code named by the file: a class name resolves
 class in ember's registry, to a class the user registered with
 :func:`register_keras_serializable`, or to one passed in ``custom_objects``. The one exception
 is a Python lambda stored as bytecode (``__lambda__``), which is refused unless the caller
-passes ``safe_mode=False`` and so declares that it trusts the file's author.
+passes ``safe_mode=False`` and so declares that it trusts the file's author. Writing a lambda
+(a ``Lambda`` layer's function) stores its bytecode as Keras does, so that Keras reads the file.
 
 The reader is tolerant as the spec asks: configuration keys that the ember class does not take
 (keys added by newer Keras releases, such as ``quantization_config`` or an initializer's
@@ -128,12 +129,40 @@ def serialize_keras_object(obj):
             "step": serialize_keras_object(obj.step)}}
     if obj is Ellipsis:
         return {"class_name": "__ellipsis__", "config": {}}
-    if isinstance(obj, types.LambdaType) and obj.__name__ == "<lambda>":
-        raise ValueError(
-            "Cannot serialize a Python lambda: ember never writes code into files. Use a named "
-            "function registered with ember.saving.register_keras_serializable instead."
-        )
+    if _is_python_lambda(obj):
+        warnings.warn(
+            "Serializing a Python lambda: it is stored as bytecode, which only loads in the same "
+            "Python version and only with safe_mode=False. Prefer a named function registered "
+            "with ember.saving.register_keras_serializable.", stacklevel=2)
+        code = dump_lambda(obj)
+        return {"class_name": "__lambda__",
+                "config": {"value": [code["code"], code["defaults"], code["closure"]]}}
     return registry.serialize(obj)
+
+
+def _is_python_lambda(obj):
+    return isinstance(obj, types.LambdaType) and obj.__name__ == "<lambda>"
+
+
+def dump_lambda(fn):
+    """What Keras stores for a Python function's code: its marshalled bytecode in base64 (MIME
+    lines, as Keras writes them), its default values and the values its closure captured."""
+    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+    closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+    return {"code": code, "defaults": fn.__defaults__, "closure": closure}
+
+
+def serialize_lambda_function(fn):
+    """A ``Lambda`` layer's function (or output_shape / mask function) as Keras writes it: a
+    Python lambda as its bytecode (``__lambda__``), a named function by its (registered)
+    name, to be found among registered functions or in ``custom_objects`` on load."""
+    if _is_python_lambda(fn):
+        return {"class_name": "__lambda__", "config": dump_lambda(fn)}
+    if isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)):
+        # Keras writes any function under the module "builtins" with its registered name
+        return {"module": "builtins", "class_name": "function",
+                "config": registry.get_registered_name(fn), "registered_name": "function"}
+    return serialize_keras_object(fn)
 
 
 # -- deserialization -----------------------------------------------------------------------------
@@ -157,8 +186,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, kind=N
 
 
 def _deserialize(config, custom_objects, kind):
-    if config is None or isinstance(config, (bool, int, float)):
-        return config
+    if config is None or isinstance(config, (bool, int, float, np.ndarray, np.generic)):
+        return config  # plain values, or arrays already rebuilt from their envelope
     if isinstance(config, str):
         if kind is None:
             return config
@@ -242,9 +271,10 @@ def instantiate(cls, config, custom_objects=None, build=True):
     name = inner.get("name") if isinstance(inner, dict) else None
     what = f"{config.get('class_name')}" + (f" '{name}'" if name else "")
     if isinstance(inner, dict):
-        inner = tolerant_config(cls, inner, what, custom_objects)
         if _is_lambda_layer(cls):
-            inner = _lambda_layer_config(inner, name, custom_objects)
+            # before the tolerant reader, which would drop Keras 2's `function_type` and friends
+            inner = lambda_layer_config(inner, name, custom_objects)
+        inner = tolerant_config(cls, inner, what, custom_objects)
     if not hasattr(cls, "from_config"):
         try:
             return cls(**inner) if isinstance(inner, dict) else cls
@@ -425,6 +455,8 @@ def load_lambda(inner, what):
             "it would run code written by whoever made the file. If you trust the file's "
             "author completely, load it with safe_mode=False."
         )
+    if isinstance(inner, dict) and "value" in inner:  # serialize_keras_object's form
+        inner = inner["value"]
     if isinstance(inner, (list, tuple)):
         code, defaults, closure = (list(inner) + [None, None])[:3]
     else:
@@ -458,25 +490,38 @@ def _is_lambda_layer(cls):
     return isinstance(cls, type) and issubclass(cls, Lambda)
 
 
-def _lambda_layer_config(config, name, custom_objects):
-    """A Lambda layer's config with its function (and output_shape, mask) resolved."""
+def lambda_layer_config(config, name, custom_objects=None):
+    """A Lambda layer's config with its function (and output_shape, mask) resolved: bytecode
+    only outside safe mode, named functions only from registrations or ``custom_objects``.
+    Reads Keras 3 configs and Keras 2's (bytecode as a ``[code, defaults, closure]`` list, a
+    function as its name); values already resolved pass through, so it may run twice."""
     config = dict(config)
-    kind = config.pop("function_type", None)  # Keras 2
-    config.pop("output_shape_type", None)
+    types_ = {"function": config.pop("function_type", None),  # Keras 2
+              "output_shape": config.pop("output_shape_type", None)}
     config.pop("module", None)
     config.pop("output_shape_module", None)
-    what = f"the function of Lambda layer '{name}'"
     for key in ("function", "output_shape", "mask"):
         value = config.get(key)
+        what = (f"the function of Lambda layer '{name}'" if key == "function"
+                else f"the {key} of Lambda layer '{name}'")
         if isinstance(value, dict) and value.get("class_name") == "__lambda__":
-            config[key] = load_lambda(value.get("config", {}), what if key == "function"
-                                      else f"the {key} of Lambda layer '{name}'")
+            config[key] = load_lambda(value.get("config", {}), what)
         elif isinstance(value, dict) and value.get("class_name") == "function":
             config[key] = resolve_function(value, custom_objects)
-        elif key == "function" and kind == "lambda" and isinstance(value, (list, tuple)):
+        elif _is_keras2_bytecode(value, key, types_.get(key)):
             config[key] = load_lambda(value, what)
-        elif key == "function" and isinstance(value, str):
+        elif isinstance(value, str) and (key == "function" or types_.get(key) == "function"):
             config[key] = resolve_function(value, custom_objects)
     if config.get("arguments"):
         config["arguments"] = _deserialize(config["arguments"], custom_objects, None)
     return config
+
+
+def _is_keras2_bytecode(value, key, declared_type):
+    """Keras 2 wrote a lambda as ``[code, defaults, closure]`` (``*_type: "lambda"``); a raw
+    output_shape is a list of ints, never starting with a (base64) string."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    if declared_type == "lambda" or key == "function":
+        return True
+    return isinstance(value[0], str) and len(value) <= 3

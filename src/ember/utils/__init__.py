@@ -11,10 +11,14 @@ _LAZY = {
     "get_file": "ember.utils.file_utils",
     "to_categorical": "ember.utils.numerical",
     "normalize": "ember.utils.numerical",
+    "pad_sequences": "ember.utils.sequence_utils",
     "Progbar": "ember.utils.progbar",
     "PyDataset": "ember.utils.py_dataset",
     "Sequence": "ember.utils.py_dataset",
     "clear_session": "ember.utils.naming",
+    "pack_x_y_sample_weight": "ember.trainers.data_adapter",
+    "unpack_x_y_sample_weight": "ember.trainers.data_adapter",
+    "is_keras_tensor": "ember.layers.node",
 }
 
 

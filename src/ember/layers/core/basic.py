@@ -197,8 +197,21 @@ class Dropout(Layer):
 
 @registry.register("layer")
 class Lambda(Layer):
-    """Wraps a function as a layer, in code only. A file holding a Lambda is refused on load
-    unless the user passes ``safe_mode=False``: loading it would run code from the file."""
+    """Wraps a function as a layer: ``Lambda(lambda x: x * 2)``.
+
+    Args:
+        function: called as ``function(inputs, **arguments)``; it also receives ``mask`` and
+            ``training`` when it takes arguments of those names.
+        output_shape: the output shape without the batch axis, or a function of the input
+            shape; inferred by running ``function`` when None.
+        mask: the output mask, or a function ``mask(inputs, input_mask)`` computing it.
+        arguments: keyword arguments passed to ``function``.
+
+    Saving writes a Python lambda as its bytecode, as Keras does, so Keras loads ember's files;
+    loading bytecode runs code from the file, so ``load_model`` refuses it unless the caller
+    passes ``safe_mode=False``. A named function is written by name and found on load among
+    registered functions or in ``custom_objects``.
+    """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
@@ -206,26 +219,120 @@ class Lambda(Layer):
             raise TypeError(f"Lambda: `function` must be callable. Received: {function!r}")
         self.function = function
         self._output_shape = output_shape
+        self.mask = mask
+        self.supports_masking = mask is not None
         self.arguments = arguments or {}
+        import inspect
 
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
+        try:
+            params = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # some builtins have no signature
+            params = {}
+        self._fn_takes_mask = "mask" in params
+        self._fn_takes_training = "training" in params
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_takes_mask:
+            kwargs["mask"] = mask
+        if self._fn_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            from ember.layers.node import KerasTensor, map_structure
+
+            inputs = self._map_shapes(lambda s: KerasTensor(s, self.dtype), input_shape)
+            try:
+                outputs = self._run_on_dummies(inputs, (), {})
+            except Exception as e:  # noqa: BLE001 - any failure means "cannot infer", as Keras
+                raise NotImplementedError(
+                    f"Lambda layer '{self.name}': could not infer the output shape for input "
+                    f"shape {input_shape} by running the function ({type(e).__name__}: {e}). "
+                    "Pass `output_shape` to the Lambda layer.") from e
+            return map_structure(lambda t: t.shape, outputs)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        # a fixed output_shape leaves out the batch axis, which comes from the (first) input
+        first = input_shape
+        while not self._is_shape(first):
+            first = first[0] if isinstance(first, (list, tuple)) else next(iter(first.values()))
+        return self._map_shapes(lambda s: (first[0],) + s, self._output_shape)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        if self._output_shape is not None:
-            from ember.layers.node import KerasTensor
+        from ember.layers.node import KerasTensor, map_structure
 
-            shape = self._output_shape
-            if callable(shape):
-                shape = shape(inputs.shape)
-            else:
-                shape = (inputs.shape[0],) + tuple(shape)
-            return KerasTensor(shape, self.dtype)
-        return super().compute_output_spec(inputs, *args, **kwargs)
+        if self._output_shape is None:
+            return self._run_on_dummies(inputs, args, kwargs)
+        shapes = self.compute_output_shape(map_structure(lambda t: tuple(t.shape), inputs))
+        return self._map_shapes(lambda s: KerasTensor(s, self.dtype), shapes)
+
+    @staticmethod
+    def _is_shape(value):
+        return isinstance(value, (list, tuple)) and all(
+            d is None or isinstance(d, int) for d in value)
+
+    @classmethod
+    def _map_shapes(cls, fn, shapes):
+        """``fn`` applied to each shape (a tuple of ints and None) of a nest of shapes."""
+        if cls._is_shape(shapes):
+            return fn(tuple(shapes))
+        if isinstance(shapes, dict):
+            return {k: cls._map_shapes(fn, v) for k, v in shapes.items()}
+        return type(shapes)(cls._map_shapes(fn, s) for s in shapes)
+
+    def _run_on_dummies(self, inputs, args, kwargs):
+        """Output KerasTensors found by calling the function on zeros, the unknown dimensions
+        set to 2 and then 3: a dimension that differs between the two runs is unknown."""
+        from ember.autodiff.tape import active_tapes
+        from ember.layers.layer import _dummies, _merge_runs
+
+        runs = []
+        for fill in (2, 3):
+            dummy_inputs, dummy_args, dummy_kwargs = _dummies((inputs, args, kwargs), fill)
+            dummy_kwargs["training"] = False
+            saved = list(active_tapes())
+            active_tapes().clear()  # the dummy runs are not part of any gradient
+            try:
+                runs.append(self.call(dummy_inputs, *dummy_args, **dummy_kwargs))
+            finally:
+                active_tapes().extend(saved)
+        return _merge_runs(runs[0], runs[1])
 
     def get_config(self):
-        raise NotImplementedError(
-            f"Lambda layer '{self.name}' wraps Python code, which ember does not serialize: a "
-            "file must never carry code to run. Write a subclass of Layer registered with "
-            "ember.saving.register_keras_serializable instead."
-        )
+        """Keras's config: functions as Keras writes them (a lambda as its bytecode)."""
+        from ember.saving import serialization_lib
+
+        config = super().get_config()
+        config["function"] = serialization_lib.serialize_lambda_function(self.function)
+        if self._output_shape is not None:
+            shape = self._output_shape
+            config["output_shape"] = (serialization_lib.serialize_lambda_function(shape)
+                                      if callable(shape) else shape)
+        if self.mask is not None:
+            config["mask"] = (serialization_lib.serialize_lambda_function(self.mask)
+                              if callable(self.mask)
+                              else serialization_lib.serialize_keras_object(self.mask))
+        config["arguments"] = serialization_lib.serialize_keras_object(self.arguments)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """A Lambda from its config. Bytecode in the config (a Python lambda) is refused
+        unless ``safe_mode=False`` here or in the enclosing ``load_model`` call."""
+        from ember.saving import serialization_lib
+
+        config = dict(config)
+        with serialization_lib.safe_mode_scope(
+                serialization_lib.in_safe_mode() if safe_mode is None else safe_mode):
+            config = serialization_lib.lambda_layer_config(config, config.get("name"),
+                                                           custom_objects)
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        return super().from_config(config)
