@@ -38,6 +38,8 @@ class Embedding(Layer):
                  weights=None, lora_rank=None, lora_alpha=None, activity_regularizer=None,
                  **kwargs):
         kwargs.pop("input_length", None)  # Keras 2 argument, ignored by Keras 3 as well
+        # written by newer Keras (None unless quantized); ember does not quantize
+        kwargs.pop("quantization_config", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dim = positive(input_dim, "Embedding", "input_dim")
         self.output_dim = positive(output_dim, "Embedding", "output_dim")

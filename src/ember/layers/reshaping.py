@@ -53,7 +53,7 @@ class ZeroPadding1D(Layer):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.padding = normalize_tuple(padding, 2, "padding", "ZeroPadding1D", allow_zero=True)
-        self.data_format = data_format
+        self.data_format = normalize_data_format(data_format, "ZeroPadding1D")
         self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
@@ -72,8 +72,7 @@ class ZeroPadding1D(Layer):
     def get_config(self):
         cfg = super().get_config()
         cfg["padding"] = list(self.padding)
-        if self.data_format is not None:
-            cfg["data_format"] = self.data_format
+        cfg["data_format"] = self.data_format
         return cfg
 
 

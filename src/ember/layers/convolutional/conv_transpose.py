@@ -116,8 +116,9 @@ class BaseConvTranspose(Layer):
             "kernel_constraint": registry.serialize(self.kernel_constraint),
             "bias_constraint": registry.serialize(self.bias_constraint),
         })
-        if self.output_padding is not None:  # Keras omits it; kept so the round trip is exact
-            cfg["output_padding"] = list(self.output_padding)
+        # Keras always has the key: None when not given
+        cfg["output_padding"] = (None if self.output_padding is None
+                                 else list(self.output_padding))
         return cfg
 
 

@@ -2,6 +2,7 @@
 
 from ember import ops, registry
 from ember.layers.layer import Layer
+from ember.layers.rnn.rnn import build_inside
 
 _MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -91,7 +92,7 @@ class Bidirectional(Layer):
     def build(self, sequences_shape, initial_state_shape=None):
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
-                sub._maybe_build(sequences_shape)
+                build_inside(self, sub, sequences_shape)
         self.built = True
 
     def call(self, sequences, initial_state=None, mask=None, training=None):

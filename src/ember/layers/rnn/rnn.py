@@ -34,6 +34,17 @@ def _state_sizes(cell):
     return list(s) if isinstance(s, (list, tuple)) else [s]
 
 
+
+def build_inside(parent, sub, input_shape):
+    """Build ``sub`` as part of ``parent``'s build. The weights it creates get paths under
+    ``parent``'s name (``lstm/lstm_cell/kernel``), as Keras's build-time name scopes give them;
+    weights of a ``sub`` that was built before keep their paths, as in Keras."""
+    before = {id(w) for w in sub.weights}
+    sub._maybe_build(input_shape)
+    for w in sub.weights:
+        if id(w) not in before:
+            w.path = f"{parent.name}/{w.path}"
+
 @registry.register("layer")
 class RNN(Layer):
     """Base class for recurrent layers, and the wrapper for any cell: ``RNN(LSTMCell(8))``.
@@ -81,7 +92,7 @@ class RNN(Layer):
     def build(self, sequences_shape, initial_state_shape=None):
         self._check_input(sequences_shape)
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell._maybe_build((sequences_shape[0],) + tuple(sequences_shape[2:]))
+            build_inside(self, self.cell, (sequences_shape[0],) + tuple(sequences_shape[2:]))
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):

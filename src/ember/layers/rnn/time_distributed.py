@@ -7,6 +7,7 @@ from ember.autodiff.tensor import Tensor
 from ember.backend import xp
 from ember.layers.layer import Layer, _call_signature, standardize_dtype
 from ember.layers.node import KerasTensor, map_structure
+from ember.layers.rnn.rnn import build_inside
 from ember.ops._helpers import raw
 
 
@@ -67,7 +68,7 @@ class TimeDistributed(Layer):
     def build(self, input_shape):
         step_shape = self._step_shape(input_shape)
         if not self.layer.built:
-            self.layer._maybe_build(step_shape)
+            build_inside(self, self.layer, step_shape)
         self.built = True
 
     def compute_output_shape(self, input_shape):
