@@ -78,10 +78,18 @@ def apply_mask(sample_weight, mask, dtype, reduction):
 
 
 def _same_rank_arrays(a, b):
+    """``squeeze_or_expand_to_same_rank`` on raw arrays: a rank-1 side is expanded (so a
+    ``(B,)`` mask with ``(B, 1)`` weights gives ``(B, 1)`` weights, as in Keras)."""
     if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        a = a[..., 0]
+        if b.ndim == 1:
+            b = b[..., None]
+        else:
+            a = a[..., 0]
     elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        b = b[..., 0]
+        if a.ndim == 1:
+            a = a[..., None]
+        else:
+            b = b[..., 0]
     return a, b
 
 

@@ -139,6 +139,8 @@ class _ConfusionMetric(Metric):
 
     _kinds = ()
     _default_threshold = 0.5
+    _variable_names = {"tp": "true_positives", "fp": "false_positives", "tn": "true_negatives",
+                       "fn": "false_negatives"}
 
     def __init__(self, thresholds=None, name=None, dtype=None, top_k=None, class_id=None):
         super().__init__(name=name, dtype=dtype)
@@ -151,7 +153,8 @@ class _ConfusionMetric(Metric):
         n = len(self.thresholds)
         names = {"tp": "true_positives", "fp": "false_positives", "tn": "true_negatives",
                  "fn": "false_negatives"}
-        self._state = {k: self.add_variable((n,), name=names[k]) for k in self._kinds}
+        self._state = {k: self.add_variable((n,), name=self._variable_names[k])
+                       for k in self._kinds}
         for k, var in self._state.items():
             setattr(self, names[k], var)
 
@@ -171,8 +174,12 @@ class _ConfusionMetric(Metric):
 
 
 class _CountMetric(_ConfusionMetric):
+    # Keras names the one state variable of TruePositives & co. "accumulator"
+    _variable_names = dict.fromkeys(("tp", "fp", "tn", "fn"), "accumulator")
+
     def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds=thresholds, name=name, dtype=dtype)
+        self.accumulator = self._state[self._kinds[0]]
 
     def result(self):
         return self._scalar(self._state[self._kinds[0]].data.copy())

@@ -165,14 +165,33 @@ class CategoricalCrossentropy(_FunctionMetric):
 
 @register("metric", aliases=("sparse_categorical_crossentropy",))
 class SparseCategoricalCrossentropy(_FunctionMetric):
-    """Mean sparse categorical crossentropy."""
+    """Mean sparse categorical crossentropy. With ``ignore_class``, those labels contribute
+    0 but still count in the mean (as Keras's metric: only a mask on ``y_pred`` removes
+    entries)."""
 
-    _args = ("from_logits", "axis")
+    _args = ("from_logits", "ignore_class", "axis")
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
-                 axis=-1):
+                 ignore_class=None, axis=-1):
         super().__init__(_raw(losses.sparse_categorical_crossentropy), name=name, dtype=dtype,
-                         from_logits=from_logits, axis=axis)
+                         from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._fn_kwargs["ignore_class"] is None or sample_weight is None:
+            return super().update_state(y_true, y_pred, sample_weight)
+        # Keras drops the ignored labels from the mean only when there are sample weights:
+        # the loss's validity mask then merges into them
+        from ember.losses.loss import apply_mask
+        from ember.losses.losses import _sparse_ce
+
+        kw = self._fn_kwargs
+        values, valid = _sparse_ce(y_true, data_of(y_pred), kw["from_logits"],
+                                   kw["ignore_class"], kw["axis"])
+        sample_weight = apply_mask(sample_weight, valid, self.dtype, "sum")
+        in_mask = getattr(y_pred, "_keras_mask", None)
+        if in_mask is not None:
+            sample_weight = apply_mask(sample_weight, in_mask, self.dtype, "sum")
+        Mean.update_state(self, data_of(values), sample_weight)
 
 
 @register("metric", aliases=("kl_divergence", "kld", "KLD"))
