@@ -12,6 +12,7 @@ import types
 from pathlib import Path
 
 import pytest
+from keras_parity.parity_harness import import_keras
 
 _TOOL = Path(__file__).resolve().parent / "tools" / "keras_surface.py"
 _spec = importlib.util.spec_from_file_location("keras_surface_tool", _TOOL)
@@ -23,22 +24,10 @@ _spec.loader.exec_module(ks)
 KNOWN_BROKEN_LISTINGS = {}
 
 
-def _import_keras():
-    # as tests/keras_parity/conftest.py: skip without Keras, fail under EMBER_REQUIRE_KERAS=1
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    try:
-        import keras
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        reason = f"Keras 3 is not installed ({exc}); install ember[dev] to run this test"
-        if os.environ.get("EMBER_REQUIRE_KERAS") == "1":
-            pytest.fail(reason + " and EMBER_REQUIRE_KERAS=1 requires it")
-        pytest.skip(reason)
-    return keras
-
 
 @pytest.fixture(scope="module")
 def keras():
-    return _import_keras()
+    return import_keras()
 
 
 @pytest.fixture(scope="module")

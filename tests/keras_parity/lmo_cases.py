@@ -7,25 +7,9 @@ case (what data to feed it, which constructor variants to try) or a reasoned exc
 Keras returns is never written here: the tests ask Keras.
 """
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-
-
-def _load_parity_helpers():
-    # this directory's conftest.py, by path: the bare name "conftest" may be another
-    # directory's conftest in sys.modules
-    spec = importlib.util.spec_from_file_location(
-        "ember_keras_parity_conftest_lmo", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_helpers = _load_parity_helpers()
-assert_close, to_numpy = _helpers.assert_close, _helpers.to_numpy
 
 B, T, D = 6, 3, 4  # batch, time, features of the generated data
 

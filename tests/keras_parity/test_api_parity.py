@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_close, copy_weights
+from parity_harness import assert_close, copy_weights
 
 import ember
 

@@ -3,29 +3,13 @@ extractors from Sequential and Functional models, several tensor arguments in on
 during graph construction, Model subclasses built functionally, from_config, summary text and
 layers without call()."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from parity_harness import assert_close, copy_weights, to_numpy
 
 import ember
 from ember.layers.node import is_keras_tensor
-
-
-def _load_parity_helpers():
-    # this directory's conftest.py, by path: the bare name "conftest" may be another
-    # directory's conftest in sys.modules
-    spec = importlib.util.spec_from_file_location(
-        "ember_keras_parity_conftest_functional", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_helpers = _load_parity_helpers()
-assert_close, copy_weights, to_numpy = _helpers.assert_close, _helpers.copy_weights, \
-    _helpers.to_numpy
 
 
 def _error(fn, *args):

@@ -6,34 +6,19 @@ The cases live in ``layer_cases.py``; the tests are parametrized over the regist
 class registered without a case fails here until it gets one.
 """
 
-import importlib.util
 import inspect
 import json
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from layer_cases import CASES, Exclusion
+from parity_harness import assert_close, to_numpy
 
 import ember
 import ember.layers as EL
 from ember import ops, registry
-
-
-def _load_parity_helpers():
-    # this directory's conftest.py, by path: the bare name "conftest" may be another
-    # directory's conftest in sys.modules
-    spec = importlib.util.spec_from_file_location(
-        "ember_keras_parity_conftest", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_helpers = _load_parity_helpers()
-assert_close, to_numpy = _helpers.assert_close, _helpers.to_numpy
 
 ASPECTS = ("forward", "train", "config", "weights", "symbolic", "gradients", "errors")
 

@@ -17,10 +17,9 @@ from lmo_cases import (
     B,
     D,
     T,
-    assert_close,
     make_data,
-    to_numpy,
 )
+from parity_harness import assert_close, to_numpy
 
 import ember.losses as elosses
 from ember import registry

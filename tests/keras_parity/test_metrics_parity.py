@@ -17,10 +17,9 @@ from lmo_cases import (
     METRIC_EXCLUDED,
     METRIC_EXTRA_ALIASES,
     B,
-    assert_close,
     make_data,
-    to_numpy,
 )
+from parity_harness import assert_close, to_numpy
 
 import ember.metrics as emetrics
 from ember import registry

@@ -16,9 +16,8 @@ from lmo_cases import (
     OPTIMIZER_VARIABLE_NAMES,
     SCHEDULE_CASES,
     SCHEDULE_EXCLUDED,
-    assert_close,
-    to_numpy,
 )
+from parity_harness import assert_close, to_numpy
 
 import ember.optimizers as eoptimizers
 from ember import registry

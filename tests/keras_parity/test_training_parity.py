@@ -2,29 +2,14 @@
 what the logs and ``History`` hold, ``model.metrics``, metric names for every alias, losses
 added with ``add_loss``, generators, and the order of the callback calls."""
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from parity_harness import assert_close, copy_weights
 
 import ember
 from ember import registry
-
-
-def _load_parity_helpers():
-    # this directory's conftest.py, by path: the bare name "conftest" may be another
-    # directory's conftest in sys.modules
-    spec = importlib.util.spec_from_file_location(
-        "ember_keras_parity_conftest_training", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_helpers = _load_parity_helpers()
-assert_close, copy_weights = _helpers.assert_close, _helpers.copy_weights
 
 HOOKS = (
     "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
