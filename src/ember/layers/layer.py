@@ -388,13 +388,7 @@ class Layer:
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
         if (masks_out or self.supports_masking) and (in_mask is not None or masks_out):
-            mask = self.compute_mask(inputs, in_mask)
-            if mask is not None:
-                outs = flatten(outputs)
-                masks = flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
-                for out, m in zip(outs, masks):
-                    if isinstance(out, Tensor):
-                        out._keras_mask = m
+            _attach_masks(outputs, self.compute_mask(inputs, in_mask), Tensor)
         return outputs
 
     def call(self, *args, **kwargs):
@@ -481,13 +475,7 @@ class Layer:
             kwargs = dict(kwargs, mask=in_mask)
         outputs = self.compute_output_spec(inputs, *args, **kwargs)
         if (masks_out or self.supports_masking) and (in_mask is not None or masks_out):
-            mask = self._symbolic_mask(inputs, in_mask)
-            if mask is not None:
-                outs = flatten(outputs)
-                masks = flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
-                for out, m in zip(outs, masks):
-                    if isinstance(out, KerasTensor):
-                        out._keras_mask = m
+            _attach_masks(outputs, self._symbolic_mask(inputs, in_mask), KerasTensor)
         return outputs
 
     def _symbolic_call(self, inputs, args, kwargs):
@@ -629,3 +617,15 @@ def _merge_runs(a, b):
     if a is None:
         return None
     raise TypeError(f"A layer's call returned {type(a).__name__}; expected Tensors")
+
+
+def _attach_masks(outputs, mask, kind):
+    """Set ``_keras_mask`` on each output of type ``kind``: one mask per output, or the one mask
+    on every output."""
+    if mask is None:
+        return
+    outs = flatten(outputs)
+    masks = flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(outs)
+    for out, m in zip(outs, masks):
+        if isinstance(out, kind):
+            out._keras_mask = m
