@@ -41,6 +41,7 @@ _LAZY_NAMES = {
     "InputSpec": "ember.layers",
     "KerasTensor": "ember.layers.node",
     "check_gradients": "ember.autodiff.gradcheck",
+    "check_second_gradients": "ember.autodiff.gradcheck",
     "set_random_seed": "ember.utils.random",
     "stop_gradient": "ember.ops",
     "clear_session": "ember.utils.naming",
@@ -61,11 +62,22 @@ def __getattr__(name):
         value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
         globals()[name] = value
         return value
+    if name == "tf":
+        return importlib.import_module("ember.tf")
+    # `import ember as tf`: TensorFlow's names that Keras does not define (tf.constant, ...)
+    tf = importlib.import_module("ember.tf")
+    if name in tf._MODULES or name in tf._NAMES:
+        value = getattr(tf, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | {"keras"})
+    from ember.tf import public_names
+
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | {"keras", "tf"}
+                  | set(public_names()))
 
 
 __all__ = ["GradientTape", "Tensor", "Variable", "convert_to_tensor", "__version__"]

@@ -59,3 +59,12 @@ def seed(value):
     global _rng
     _rng = np.random.default_rng(value)
     np.random.seed(value % (2**32) if value is not None else None)
+
+
+def __getattr__(name):
+    # tf.config's device functions (ember.tf.config), loaded on first use
+    from ember.tf import device_config as tf_config
+
+    if name in tf_config.TF_NAMES:
+        return getattr(tf_config, name)
+    raise AttributeError(f"module 'ember.config' has no attribute {name!r}")

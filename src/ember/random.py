@@ -1,4 +1,4 @@
-"""Random sampling, as ``keras.random``.
+"""Random sampling, as ``keras.random`` and ``tf.random``.
 
 Every function takes a ``seed``: ``None`` draws from ember's global generator
 (``ember.config.rng()``, seeded by ``ember.utils.set_random_seed``); an int gives the same draws
@@ -81,7 +81,7 @@ def _shape(shape, op):
     return shape
 
 
-def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
     """Samples from a normal distribution."""
     dtype = _float_dtype(dtype, "normal")
     rng = _rng_for(seed)
@@ -90,17 +90,23 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return Tensor((x * raw(stddev) + raw(mean)).astype(dtype, copy=False))
 
 
-def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Samples from a uniform distribution on ``[minval, maxval)``."""
-    dtype = _float_dtype(dtype, "uniform")
+def uniform(shape, minval=0.0, maxval=None, dtype=None, seed=None, name=None):
+    """Samples from a uniform distribution on ``[minval, maxval)`` (``maxval`` 1 for floats);
+    an integer ``dtype`` draws integers (``maxval`` required, as TensorFlow)."""
     rng = _rng_for(seed)
+    if dtype is not None and xp.dtype(dtype).kind in "iu":
+        if maxval is None:
+            raise ValueError(f"uniform: Must specify maxval for integer dtype {dtype}")
+        return randint(shape, int(raw(minval)), int(raw(maxval)), dtype=dtype, seed=rng)
+    dtype = _float_dtype(dtype, "uniform")
+    maxval = 1.0 if maxval is None else maxval
     x = rng.random(_shape(shape, "uniform"), dtype="float32" if dtype == "float32"
                    else "float64")
     lo, hi = raw(minval), raw(maxval)
     return Tensor((x * (hi - lo) + lo).astype(dtype, copy=False))
 
 
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
     """Samples from a normal distribution, redrawn where more than two standard deviations
     from the mean (as TensorFlow)."""
     dtype = _float_dtype(dtype, "truncated_normal")
@@ -121,11 +127,11 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
         raise ValueError(f"randint: dtype must be an integer dtype. Received: dtype={dtype}")
     if maxval <= minval:
         raise ValueError(f"randint: maxval ({maxval}) must be greater than minval ({minval})")
-    rng = _rng_for(seed)
+    rng = seed if isinstance(seed, xp.random.Generator) else _rng_for(seed)
     return Tensor(rng.integers(minval, maxval, _shape(shape, "randint")).astype(dtype))
 
 
-def shuffle(x, axis=0, seed=None):
+def shuffle(x, axis=0, seed=None, name=None):
     """``x`` with its slices along ``axis`` in a random order."""
     data = xp.asarray(raw(x))
     if data.ndim == 0:
@@ -139,8 +145,9 @@ def shuffle(x, axis=0, seed=None):
     return Tensor(xp.take(data, order, axis=axis))
 
 
-def categorical(logits, num_samples, dtype="int32", seed=None):
-    """Draws ``num_samples`` class indices per row of ``logits`` (batch, classes)."""
+def categorical(logits, num_samples, dtype="int32", seed=None, name=None):
+    """Draws ``num_samples`` class indices per row of ``logits`` (batch, classes); int32 as
+    Keras (TensorFlow's default is int64: pass ``dtype``)."""
     z = xp.asarray(raw(logits), dtype="float64")
     if z.ndim != 2:
         raise ValueError(f"categorical: logits must have shape (batch, classes). "
@@ -154,10 +161,12 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     return Tensor(xp.minimum(idx, z.shape[1] - 1).astype(dtype))
 
 
-def gamma(shape, alpha, dtype=None, seed=None):
+def gamma(shape, alpha, dtype=None, seed=None, name=None, beta=None):
     """Samples from a gamma distribution with concentration ``alpha`` (scale 1)."""
     dtype = _float_dtype(dtype, "gamma")
-    return Tensor(_rng_for(seed).gamma(raw(alpha), size=_shape(shape, "gamma")).astype(dtype))
+    scale = 1.0 if beta is None else 1.0 / xp.asarray(raw(beta))  # TF's rate parameter
+    out = _rng_for(seed).gamma(raw(alpha), scale=scale, size=_shape(shape, "gamma"))
+    return Tensor(out.astype(dtype))
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
@@ -179,7 +188,82 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return _dropout(inputs, rate, noise_shape=noise_shape, seed=seed)
 
 
+def poisson(shape, lam, dtype=None, seed=None, name=None):
+    """Samples from Poisson distributions with rates ``lam``: shape ``shape + lam.shape``
+    (float32 by default, as TensorFlow)."""
+    lam = xp.asarray(raw(lam))
+    out = _rng_for(seed).poisson(lam, size=_shape(shape, "poisson") + lam.shape)
+    return Tensor(out.astype(dtype or config.floatx()))
+
+
+def set_seed(seed):
+    """Seed ember's random ops (``tf.random.set_seed``): the same seed gives the same draws
+    and the same initial weights (as ``keras.utils.set_random_seed``)."""
+    from ember.utils.random import set_random_seed
+
+    set_random_seed(int(seed))
+
+
+class Generator:
+    """A random generator with its own state (``tf.random.Generator``): ``from_seed(seed)``
+    gives reproducible draws, ``from_non_deterministic_state()`` fresh ones."""
+
+    def __init__(self, seed=None, alg=None):
+        self._seed = seed
+        self._rng = xp.random.default_rng(seed)
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        if not isinstance(seed, (int, xp.integer)):
+            raise TypeError(f"Generator.from_seed: seed must be an int; got {seed!r}")
+        return cls(int(seed), alg)
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        return cls(None, alg)
+
+    def next_generator(self):
+        """The NumPy generator the random ops draw from (its state advances as they draw)."""
+        return self._rng
+
+    def reset_from_seed(self, seed):
+        self._seed = int(seed)
+        self._rng = xp.random.default_rng(self._seed)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype="float32", name=None):
+        return normal(shape, mean, stddev, dtype, seed=self)
+
+    def uniform(self, shape, minval=0, maxval=None, dtype="float32", name=None):
+        return uniform(shape, minval, maxval, dtype, seed=self)
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype="float32", name=None):
+        return truncated_normal(shape, mean, stddev, dtype, seed=self)
+
+    def split(self, count=1):
+        """``count`` new generators seeded from this one."""
+        return [Generator(int(s)) for s in self._rng.integers(0, 2**63 - 1, count)]
+
+    def make_seeds(self, count=1):
+        return Tensor(self._rng.integers(0, 2**63 - 1, (2, count)).astype("int64"))
+
+
+_GLOBAL_GENERATOR = []
+
+
+def get_global_generator():
+    """The generator behind ``set_global_generator`` (one drawing from ember's global
+    generator by default)."""
+    if not _GLOBAL_GENERATOR:
+        _GLOBAL_GENERATOR.append(Generator(int(config.rng().integers(0, 2**63 - 1))))
+    return _GLOBAL_GENERATOR[0]
+
+
+def set_global_generator(generator):
+    _GLOBAL_GENERATOR[:] = [generator]
+
+
 __all__ = [
     "SeedGenerator", "normal", "uniform", "truncated_normal", "randint", "shuffle",
-    "categorical", "gamma", "binomial", "beta", "dropout",
+    "categorical", "gamma", "binomial", "beta", "dropout", "poisson", "set_seed", "Generator",
+    "get_global_generator", "set_global_generator",
 ]

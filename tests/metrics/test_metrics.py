@@ -84,7 +84,8 @@ def test_accuracy_metrics(metric, y_true, y_pred, matches):
     metric.update_state(y_true[:half], y_pred[:half])
     metric.update_state(y_true[half:], y_pred[half:])
     result = metric.result()
-    assert isinstance(result, np.float32)
+    # a 0-d float32 Tensor, as Keras's and TensorFlow's metrics return
+    assert isinstance(result, ember.Tensor) and result.shape == () and result.dtype == np.float32
     assert float(result) == pytest.approx(matches.mean(), rel=1e-6)
     metric.reset_state()
     assert float(metric.result()) == 0.0

@@ -19,10 +19,18 @@ An op is a subclass with ``forward(*arrays) -> array`` and ``backward(gy) -> tup
 ``self.recording`` tells ``forward`` whether a tape will call ``backward``: when it is False the
 op need not keep anything. ``self.needs[i]`` tells ``backward`` whether input ``i`` needs a
 gradient, so it can skip work (for example the gradient of a first layer's input).
+
+An op may also define ``backward_ops(gy, *inputs)``: the same gradient computed with ember ops on
+Tensors, which a recording tape can differentiate again (higher derivatives; see
+``GradientTape``). It must use the input Tensors, not the arrays saved by ``forward``, for
+everything the result depends on differentiably.
 """
 
+from ember.autodiff import trace
 from ember.autodiff.tape import active_tapes
 from ember.autodiff.tensor import Tensor
+
+_tracing = trace.tracing
 
 
 class Function:
@@ -32,6 +40,8 @@ class Function:
     def apply(self, *inputs):
         """Run the op on Tensors/arrays/scalars and return a Tensor, recording it if a tape
         tracks one of the inputs."""
+        if _tracing[0] and trace.current() is not None:
+            return trace.recorded_op(self, inputs)  # records it, then comes back here
         tapes = active_tapes()
         if not tapes:
             self.recording = False
@@ -73,3 +83,29 @@ class Function:
 
     def backward(self, gy):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} has no gradient")
+
+    def backward_ops(self, gy, *inputs):
+        """``backward`` written with ember ops: ``gy`` and the op's inputs (Tensors, or the
+        constants it was applied to) in, Tensors out. A tape uses it instead of ``backward``
+        when another tape records the backward pass (a gradient of a gradient).
+
+        This default serves ops that have none: the values of ``backward``, recorded so that
+        differentiating them again raises an error naming the op (never a wrong zero)."""
+        name = type(self).__name__
+        return tuple(None if g is None else _FirstOrderOnly(name, g).apply(gy, *inputs)
+                     for g in self.backward(gy.data))
+
+
+class _FirstOrderOnly(Function):
+    """The gradient of an op without ``backward_ops``, as a recorded value with no gradient."""
+
+    def __init__(self, op, value):
+        self.op, self.value = op, value
+
+    def forward(self, *arrays):
+        return self.value
+
+    def backward(self, gy):
+        raise NotImplementedError(
+            f"GradientTape: second derivatives of op {self.op} are not supported (it has no "
+            "backward_ops); compute this gradient outside the recording tape or use other ops")

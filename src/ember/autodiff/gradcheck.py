@@ -106,10 +106,71 @@ def check_gradients(fn, inputs, variables=(), eps=1e-6, tolerance=1e-5, seed=0,
             v.data = d
 
 
+def check_second_gradients(fn, inputs, variables=(), eps=1e-6, tolerance=1e-5, seed=0,
+                           raise_on_failure=True):
+    """Check the second derivatives of ``fn`` (its ops' ``backward_ops``).
+
+    The first derivative ``g(x) = d/dx sum(fn(x) * r)`` (a fixed random ``r``, float64, the
+    float inputs' gradients concatenated) is computed twice: through the ops' ``backward_ops``
+    (under a recording tape) and through their NumPy ``backward``; the two must agree. Then
+    ``check_gradients`` compares the derivative of ``g`` with respect to ``inputs`` and
+    ``variables`` (mixed second derivatives) with finite differences of ``g``.
+
+    Returns:
+        ``check_gradients``'s report, plus ``"first_order"``: the worst relative difference
+        between ``backward_ops`` and ``backward``.
+    """
+    from ember.ops import concatenate, reshape
+
+    state = {}
+
+    def first_derivative(*tensors):
+        floats = [t for t in tensors if t.dtype.kind == "f"]
+        with GradientTape() as tape:
+            tape.watch(floats)
+            out = fn(*tensors)
+            if "r" not in state:
+                state["r"] = xp.random.default_rng(seed + 1).standard_normal(out.shape)
+            scalar = _sum_all(out * Tensor(state["r"]))
+        grads = tape.gradient(scalar, floats, unconnected_gradients="zero")
+        return concatenate([reshape(g, (-1,)) for g in grads])
+
+    if not isinstance(inputs, (list, tuple)):
+        inputs = [inputs]
+    arrays = [xp.asarray(a.data if isinstance(a, Tensor) else a) for a in inputs]
+    arrays = [a.astype("float64") if a.dtype.kind == "f" else a for a in arrays]
+    variables = list(variables)
+    saved = [v.data for v in variables]
+    _active[0] += 1  # as in check_gradients: layers keep float64 inputs
+    try:
+        for v in variables:
+            v.data = v.data.astype("float64")
+        plain = first_derivative(*[Tensor(a) for a in arrays]).data
+        with GradientTape() as outer:
+            tensors = [Tensor(a) for a in arrays]
+            outer.watch([t for t in tensors if t.dtype.kind == "f"] + variables)
+            recorded = first_derivative(*tensors).data
+    finally:
+        _active[0] -= 1
+        for v, d in zip(variables, saved):
+            v.data = d
+    scale = max(float(xp.max(xp.abs(plain))) if plain.size else 0.0, 1e-3)
+    first = float(xp.max(xp.abs(recorded - plain))) / scale if plain.size else 0.0
+    if raise_on_failure and not first <= tolerance:
+        raise GradientCheckError(
+            "check_second_gradients: the first derivative computed with backward_ops differs "
+            f"from backward's: worst relative error {first:.3g} > {tolerance:g}.\n"
+            f"backward_ops:\n{recorded}\nbackward:\n{plain}")
+    report = check_gradients(first_derivative, arrays, variables, eps=eps, tolerance=tolerance,
+                             seed=seed, raise_on_failure=raise_on_failure)
+    report["first_order"] = first
+    return report
+
+
 def _sum_all(t):
     from ember.ops import sum as _sum
 
     return _sum(t)
 
 
-__all__ = ["check_gradients", "GradientCheckError"]
+__all__ = ["check_gradients", "check_second_gradients", "GradientCheckError"]

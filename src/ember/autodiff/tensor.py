@@ -9,7 +9,14 @@ into a larger buffer (the optimizer packs all trainable variables into one flat 
 import itertools
 
 from ember import config
+from ember.autodiff import trace as _trace
 from ember.backend import xp
+from ember.tf.tensor_shape import TensorShape
+
+_new_tuple = tuple.__new__  # a TensorShape from a tuple of ints, without re-checking them
+
+# tf.function's hooks: reading a traced value into Python makes its trace unreplayable
+_tracing = _trace.tracing
 
 
 class Tensor:
@@ -28,7 +35,9 @@ class Tensor:
     # -- array protocol ----------------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        """The shape as a ``TensorShape``: a tuple of ints (``x.shape[0]``, ``x.shape ==
+        (2, 3)``) with TensorFlow's methods (``as_list()``, ``rank``, ``num_elements()``)."""
+        return _new_tuple(TensorShape, self.data.shape)
 
     @property
     def dtype(self):
@@ -44,15 +53,26 @@ class Tensor:
 
     def numpy(self):
         """The value as a NumPy array."""
+        if _tracing[0]:
+            _trace.read(self, ".numpy()")
         return self.data
 
     def __ember_array__(self):
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is None:
-            return self.data
-        return self.data.astype(dtype)
+        if _tracing[0]:
+            _trace.read(self, "numpy.asarray()")
+        # xp.asarray: a 0-d result may hold a NumPy scalar; NumPy wants an ndarray back
+        data = xp.asarray(self.data)
+        if dtype is not None and data.dtype != dtype:
+            return data.astype(dtype)
+        return data.copy() if copy else data
+
+    @property
+    def device(self):
+        """Where the value lives: always the host CPU (TensorFlow's full device name)."""
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
 
     def __len__(self):
         if not self.data.shape:
@@ -64,15 +84,23 @@ class Tensor:
             yield self[i]
 
     def __float__(self):
+        if _tracing[0]:
+            _trace.read(self, "float()")
         return float(self.data)
 
     def __int__(self):
+        if _tracing[0]:
+            _trace.read(self, "int()")
         return int(self.data)
 
     def __index__(self):
+        if _tracing[0]:
+            _trace.read(self, "an index")
         return int(self.data)
 
     def __bool__(self):
+        if _tracing[0]:
+            _trace.read(self, "bool()")
         return bool(self.data)
 
     def __repr__(self):
@@ -211,9 +239,9 @@ class Variable(Tensor):
                  "_uid")
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, name=None,
-                 value=None):
-        if initializer is None and value is not None:
-            initializer = value
+                 value=None, initial_value=None):
+        if initializer is None:  # keras.Variable(value=...) and tf.Variable(initial_value=...)
+            initializer = value if value is not None else initial_value
         if initializer is None:
             raise ValueError("Variable needs an initial value or an initializer.")
         if callable(initializer) and not hasattr(initializer, "shape"):
@@ -229,14 +257,14 @@ class Variable(Tensor):
             array = array.astype(dtype, copy=False)
         elif array.dtype.kind == "f" and array.dtype != config.floatx():
             array = array.astype(config.floatx())
-        elif array.dtype.kind in "iub" and isinstance(initializer, (float, list)):
-            array = array.astype(config.floatx())
         if shape is not None and tuple(array.shape) != tuple(shape):
             raise ValueError(
                 f"Variable {name!r}: initial value has shape {array.shape}, expected {tuple(shape)}"
             )
         super().__init__(xp.array(array, copy=True))
         self._uid = next(_var_ids)
+        if _tracing[0]:
+            _trace.variable_created(self)
         self.name = name or f"variable_{self._uid}"
         self.path = self.name
         self.trainable = bool(trainable)
@@ -253,6 +281,7 @@ class Variable(Tensor):
     def value(self):
         return Tensor(self.data)
 
+    @_trace.effect
     def assign(self, value):
         """Write ``value`` into the variable (in place, keeping its shape and dtype)."""
         array = _as_array(value)
@@ -264,10 +293,12 @@ class Variable(Tensor):
         self.data[...] = array.reshape(self.data.shape)
         return self
 
+    @_trace.effect
     def assign_add(self, value):
         self.data += _as_array(value)
         return self
 
+    @_trace.effect
     def assign_sub(self, value):
         self.data -= _as_array(value)
         return self
@@ -296,19 +327,36 @@ def _as_array(value):
         return value.data
     if isinstance(value, float):
         return xp.asarray(value, dtype=config.floatx())
-    return xp.asarray(value)
+    return python_ints_to_int32(xp.asarray(value), value)
 
 
-def convert_to_tensor(x, dtype=None):
-    """A Tensor for ``x``. Python floats become floatx; arrays keep their dtype unless given."""
+_INT32 = xp.iinfo("int32")
+
+
+def python_ints_to_int32(array, value):
+    """``array`` (``xp.asarray(value)``) as int32 when ``value`` is Python data (an int or a
+    nested list of ints) that fits, as TensorFlow and Keras make it; NumPy data keeps its dtype."""
+    if (array.dtype == xp.int64 and not isinstance(value, (xp.ndarray, xp.generic))
+            and (not array.size or _INT32.min <= array.min() and array.max() <= _INT32.max)):
+        return array.astype(xp.int32)
+    return array
+
+
+def convert_to_tensor(x, dtype=None, dtype_hint=None, name=None, sparse=None, ragged=None):
+    """A Tensor for ``x``. Python floats become floatx and Python ints int32 (as TensorFlow);
+    arrays keep their dtype unless ``dtype`` is given. ``dtype_hint`` is used only when ``x``
+    is Python data that has no dtype of its own; ``name`` is accepted and ignored."""
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype:
             return x.astype(dtype)
         return x
+    if dtype is None and dtype_hint is not None and not hasattr(x, "dtype"):
+        dtype = dtype_hint
     if dtype is None:
         array = xp.asarray(x)
         if array.dtype == "float64" and not isinstance(x, xp.ndarray):
             array = array.astype(config.floatx())
+        array = python_ints_to_int32(array, x)
     else:
         array = xp.asarray(x, dtype=dtype)
     return Tensor(array)

@@ -5,6 +5,7 @@ arithmetic of the first two is one fused op each (:mod:`ember.ops.normalization`
 """
 
 from ember import ops, registry
+from ember.autodiff.trace import effect
 from ember.backend import xp
 from ember.layers.convolutional import fmt_shape
 from ember.layers.input_spec import InputSpec
@@ -133,17 +134,30 @@ class BatchNormalization(Layer):
                 f"{fmt_shape(inputs.shape)}")
         if training and self.trainable:
             if mask is None:
-                y, mean, var = norm_ops.batch_norm_train(
-                    inputs, self.gamma, self.beta, axis=self._axis, epsilon=self.epsilon)
+                op = norm_ops.BatchNormTrain(self._axis, float(self.epsilon),
+                                             self.gamma is not None, self.beta is not None)
+                y = op.apply(inputs, *[p for p in (self.gamma, self.beta) if p is not None])
+                self._update_moving_stats(op)
             else:
                 y, mean, var = self._masked_train(inputs, mask)
-            m = self.momentum
-            self.moving_mean.assign(self.moving_mean.data * m + mean * (1.0 - m))
-            self.moving_variance.assign(self.moving_variance.data * m + var * (1.0 - m))
+                self._update_moving_stats((mean, var))
             return y
         return norm_ops.batch_norm_inference(
             inputs, self.moving_mean, self.moving_variance, self.gamma, self.beta,
             axis=self._axis, epsilon=self.epsilon)
+
+    @effect
+    def _update_moving_stats(self, stats):
+        """Move the moving statistics towards the batch's: ``stats`` is the BatchNormTrain op
+        that computed them, or ``(mean, var)`` Tensors. An effect: a replayed tf.function trace
+        calls it again with the replayed op's statistics (raw arrays it could not see)."""
+        if isinstance(stats, tuple):
+            mean, var = (t.data.reshape(-1) for t in stats)
+        else:
+            mean, var = stats.batch_mean, stats.batch_var
+        m = self.momentum
+        self.moving_mean.assign(self.moving_mean.data * m + mean * (1.0 - m))
+        self.moving_variance.assign(self.moving_variance.data * m + var * (1.0 - m))
 
     def _masked_train(self, x, mask):
         """Statistics over the unmasked positions only (Keras's weighted moments)."""
@@ -160,7 +174,7 @@ class BatchNormalization(Layer):
             y = ops.multiply(y, self.gamma)
         if self.beta is not None:
             y = ops.add(y, self.beta)
-        return y, mean.data.reshape(-1), var.data.reshape(-1)
+        return y, mean, var
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

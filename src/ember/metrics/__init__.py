@@ -1,7 +1,7 @@
 """Metrics, as ``keras.metrics``.
 
-Metrics work on raw NumPy arrays outside any tape; ``result()`` returns a NumPy scalar
-(``numpy.float32``) or, for several thresholds, a NumPy array. ``get('accuracy')`` returns an
+Metrics work on raw NumPy arrays outside any tape; ``result()`` returns a Tensor (0-d, or 1-d
+for several thresholds). ``get('accuracy')`` returns an
 ``Accuracy`` instance, as in Keras; :func:`get_metric` resolves ``'accuracy'``/``'acc'`` from
 the shapes of the labels and predictions, as ``compile`` does.
 """

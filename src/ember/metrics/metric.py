@@ -2,12 +2,16 @@
 
 Metrics never record on a tape: ``update_state`` takes Tensors or arrays, works on the raw
 NumPy arrays and accumulates into non-trainable Variables (``metric.variables``, saved with the
-model). ``result()`` returns a NumPy scalar (``numpy.float32``), or a NumPy array for metrics
-with several thresholds; ``float(metric.result())`` always works for scalars.
+model). ``result()`` returns a Tensor (0-d, or 1-d for metrics with several thresholds), as
+Keras and TensorFlow do; ``float(metric.result())`` works for scalars.
 """
 
+import functools
+from collections.abc import Mapping
+
 from ember import config, registry
-from ember.autodiff.tensor import Variable, data_of
+from ember.autodiff.tensor import Tensor, Variable, data_of
+from ember.autodiff.trace import effect
 from ember.backend import xp
 
 
@@ -48,6 +52,23 @@ def divide_no_nan(a, b):
     return xp.where(b == 0, 0, a / safe).astype(a.dtype, copy=False)
 
 
+def _tensor_result(result):
+    """``result`` returning a Tensor: subclasses compute on NumPy arrays, users get tensors
+    (``metric.result().numpy()``); a mapping of results (CompileMetrics) passes through."""
+    if getattr(result, "_ember_tensor_result", False):
+        return result
+
+    @functools.wraps(result)
+    def wrapped(self):
+        value = result(self)
+        if isinstance(value, (Tensor, Mapping)):
+            return value
+        return Tensor(xp.asarray(value))
+
+    wrapped._ember_tensor_result = True
+    return wrapped
+
+
 class Metric:
     """Base class of the metrics, as ``keras.metrics.Metric``.
 
@@ -65,6 +86,18 @@ class Metric:
         self._dtype_arg = dtype
         self.dtype = str(xp.dtype(dtype or config.floatx()))
         self._variables = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("result")
+        if own is not None and not getattr(own, "_ember_effect", False):
+            cls.result = _tensor_result(own)
+        # Metrics work on raw arrays, which a tf.function trace cannot see: it records these
+        # calls instead and makes them again at each replay.
+        for name in ("update_state", "reset_state", "result"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_ember_effect", False):
+                setattr(cls, name, effect(method))
 
     # -- state -----------------------------------------------------------------------------------
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
@@ -85,6 +118,7 @@ class Metric:
     def variables(self):
         return self._variables[:]
 
+    @effect
     def reset_state(self):
         """Zero every state variable (in place)."""
         for v in self._variables:
@@ -97,6 +131,7 @@ class Metric:
     def result(self):
         raise NotImplementedError(f"{type(self).__name__} must implement result")
 
+    @effect
     def __call__(self, *args, **kwargs):
         """``update_state(...)`` then ``result()``."""
         self.update_state(*args, **kwargs)

@@ -1,7 +1,8 @@
 """Helpers shared by the op families: unwrapping, dtype rules, broadcasting gradients."""
 
 from ember import config
-from ember.autodiff.tensor import Tensor
+from ember.autodiff import trace
+from ember.autodiff.tensor import Tensor, python_ints_to_int32
 from ember.backend import xp
 
 _PY_SCALARS = (int, float, bool)
@@ -54,11 +55,13 @@ def _as_constant(value):
     array = xp.asarray(value)
     if array.dtype == xp.float64 and not isinstance(value, xp.generic):
         array = array.astype(config.floatx())
-    return array
+    return python_ints_to_int32(array, value)
 
 
 def _int_to_float(t, other):
     if type(other) is float and t.data.dtype.kind in "iub":
+        if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
+            return trace.nograd(lambda a: a.astype(config.floatx()), t)
         return Tensor(t.data.astype(config.floatx()))
     return t
 
@@ -94,8 +97,17 @@ def raw(x):
 
 
 def as_float_tensor(x):
-    """A Tensor for ``x``; Python floats and lists of floats become floatx."""
+    """A Tensor for ``x``; Python floats and lists of floats become floatx, Python ints int32."""
     if isinstance(x, Tensor):
+        return x
+    return Tensor(_as_constant(x))
+
+
+def tensor_arg(x):
+    """``x`` itself when it is a Tensor or an array, else a Tensor for the Python value (a list,
+    a scalar), typed as :func:`as_float_tensor` does, so that ops accept ``[1, 2, 3]`` or
+    ``5``."""
+    if isinstance(x, (Tensor, xp.ndarray)):
         return x
     return Tensor(_as_constant(x))
 

@@ -4,7 +4,8 @@ import math
 
 from ember.autodiff.function import Function
 from ember.backend import kernels, xp
-from ember.ops._helpers import normalize_axis, raw
+from ember.ops._helpers import normalize_axis, raw, tensor_arg
+from ember.ops._higher import step
 from ember.ops._parallel import for_batches
 
 SUBNORMAL_EXP = -87.0  # exp(-87) = 1.6e-38, the smallest normal float32 is 1.2e-38
@@ -33,6 +34,9 @@ class Relu(_Unary):
     def df(self, gy, x, y):
         return gy * (x > 0)
 
+    def backward_ops(self, gy, x):
+        return (gy * step(x, lambda a: a > 0),)
+
 
 class Relu6(_Unary):
     def f(self, x):
@@ -40,6 +44,9 @@ class Relu6(_Unary):
 
     def df(self, gy, x, y):
         return gy * ((x > 0) & (x < 6))
+
+    def backward_ops(self, gy, x):
+        return (gy * step(x, lambda a: (a > 0) & (a < 6)),)
 
 
 class LeakyRelu(_Unary):
@@ -51,6 +58,10 @@ class LeakyRelu(_Unary):
 
     def df(self, gy, x, y):
         return xp.where(x > 0, gy, gy * self.alpha)
+
+    def backward_ops(self, gy, x):
+        alpha = self.alpha
+        return (gy * (alpha + (1 - alpha) * step(x, lambda a: a > 0)),)
 
 
 class Elu(_Unary):
@@ -65,6 +76,12 @@ class Elu(_Unary):
         neg = self.scale * self.alpha * xp.exp(xp.minimum(x, 0))
         return gy * xp.where(x > 0, self.scale, neg).astype(gy.dtype, copy=False)
 
+    def backward_ops(self, gy, x):
+        from ember.ops.elementwise import exp, minimum, where
+
+        neg = self.scale * self.alpha * exp(minimum(x, 0.0))
+        return (gy * where(raw(x) > 0, self.scale, neg),)
+
 
 class Sigmoid(_Unary):
     def f(self, x):
@@ -75,6 +92,10 @@ class Sigmoid(_Unary):
     def df(self, gy, x, y):
         return gy * y * (1 - y)
 
+    def backward_ops(self, gy, x):
+        s = sigmoid(x)
+        return (gy * s * (1.0 - s),)
+
 
 class HardSigmoid(_Unary):
     def f(self, x):
@@ -82,6 +103,9 @@ class HardSigmoid(_Unary):
 
     def df(self, gy, x, y):
         return gy * ((x > -3) & (x < 3)) / 6
+
+    def backward_ops(self, gy, x):
+        return (gy * step(x, lambda a: ((a > -3) & (a < 3)) / 6),)
 
 
 class Tanh(_Unary):
@@ -91,6 +115,10 @@ class Tanh(_Unary):
     def df(self, gy, x, y):
         return gy * (1 - y * y)
 
+    def backward_ops(self, gy, x):
+        t = tanh(x)
+        return (gy * (1.0 - t * t),)
+
 
 class Softplus(_Unary):
     def f(self, x):
@@ -98,6 +126,9 @@ class Softplus(_Unary):
 
     def df(self, gy, x, y):
         return gy * Sigmoid().f(x)
+
+    def backward_ops(self, gy, x):
+        return (gy * sigmoid(x),)
 
 
 class Softsign(_Unary):
@@ -108,6 +139,10 @@ class Softsign(_Unary):
         d = 1 + xp.abs(x)
         return gy / (d * d)
 
+    def backward_ops(self, gy, x):
+        d = 1.0 + abs(x)
+        return (gy / (d * d),)
+
 
 class Silu(_Unary):
     def f(self, x):
@@ -117,6 +152,10 @@ class Silu(_Unary):
     def df(self, gy, x, y):
         s = self.s
         return gy * (s + x * s * (1 - s))
+
+    def backward_ops(self, gy, x):
+        s = sigmoid(x)
+        return (gy * (s + x * s * (1.0 - s)),)
 
 
 class Gelu(_Unary):
@@ -179,6 +218,12 @@ class Softmax(Function):
         gx -= y * xp.sum(gx, axis=self.axis, keepdims=True)
         return (gx,)
 
+    def backward_ops(self, gy, x):
+        from ember.ops.reduction import sum as _sum
+
+        y = softmax(x, self.axis)
+        return (y * (gy - _sum(gy * y, axis=self.axis, keepdims=True)),)
+
 
 class LogSoftmax(Function):
     def __init__(self, axis):
@@ -195,67 +240,73 @@ class LogSoftmax(Function):
         y = self.saved
         return (gy - xp.exp(y) * xp.sum(gy, axis=self.axis, keepdims=True),)
 
+    def backward_ops(self, gy, x):
+        from ember.ops.reduction import sum as _sum
+
+        return (gy - softmax(x, self.axis) * _sum(gy, axis=self.axis, keepdims=True),)
+
 
 def relu(x):
     """``max(x, 0)``."""
-    return Relu().apply(x)
+    return Relu().apply(tensor_arg(x))
 
 
 def relu6(x):
     """``min(max(x, 0), 6)``."""
-    return Relu6().apply(x)
+    return Relu6().apply(tensor_arg(x))
 
 
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras's default slope is 0.2)."""
-    return LeakyRelu(negative_slope).apply(x)
+    return LeakyRelu(negative_slope).apply(tensor_arg(x))
 
 
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``."""
-    return Elu(alpha).apply(x)
+    return Elu(alpha).apply(tensor_arg(x))
 
 
 def selu(x):
     """Scaled ELU with the self-normalizing constants."""
-    return Elu(1.6732632423543772848170429916717, 1.0507009873554804934193349852946).apply(x)
+    return Elu(1.6732632423543772848170429916717,
+               1.0507009873554804934193349852946).apply(tensor_arg(x))
 
 
 def gelu(x, approximate=True):
     """Gaussian error linear unit (tanh approximation by default, as Keras)."""
-    return Gelu(bool(approximate)).apply(x)
+    return Gelu(bool(approximate)).apply(tensor_arg(x))
 
 
 def sigmoid(x):
     """``1 / (1 + exp(-x))``, stable for large ``|x|``. The result remembers its logits, so a
     following binary crossentropy can use the stable logits form (as Keras does)."""
-    out = Sigmoid().apply(x)
+    out = Sigmoid().apply(tensor_arg(x))
     out._keras_logits = ("sigmoid", x)
     return out
 
 
 def hard_sigmoid(x):
     """``clip(x / 6 + 0.5, 0, 1)`` (Keras 3's definition)."""
-    return HardSigmoid().apply(x)
+    return HardSigmoid().apply(tensor_arg(x))
 
 
 def tanh(x):
-    return Tanh().apply(x)
+    return Tanh().apply(tensor_arg(x))
 
 
 def softplus(x):
     """``log(1 + exp(x))``, stable for large ``|x|``."""
-    return Softplus().apply(x)
+    return Softplus().apply(tensor_arg(x))
 
 
 def softsign(x):
     """``x / (1 + |x|)``."""
-    return Softsign().apply(x)
+    return Softsign().apply(tensor_arg(x))
 
 
 def silu(x):
     """``x * sigmoid(x)``."""
-    return Silu().apply(x)
+    return Silu().apply(tensor_arg(x))
 
 
 swish = silu
@@ -265,7 +316,7 @@ def softmax(x, axis=-1):
     """Softmax along ``axis``. The result remembers its logits, so a following
     crossentropy from probabilities can use the exact, stable logits form (as Keras does)."""
     (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "softmax")
-    out = Softmax(ax).apply(x)
+    out = Softmax(ax).apply(tensor_arg(x))
     if ax == xp.ndim(raw(x)) - 1:
         out._keras_logits = ("softmax", x)
     return out
@@ -274,4 +325,4 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """``log(softmax(x))`` along ``axis``, computed stably."""
     (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "log_softmax")
-    return LogSoftmax(ax).apply(x)
+    return LogSoftmax(ax).apply(tensor_arg(x))

@@ -2,10 +2,18 @@
 
 import math
 
+from ember.autodiff import trace
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor, convert_to_tensor
 from ember.backend import xp
-from ember.ops._helpers import as_float_tensor, binary_operands, raw, unbroadcast
+from ember.ops._helpers import (
+    as_float_tensor,
+    binary_operands,
+    raw,
+    tensor_arg,
+    unbroadcast,
+)
+from ember.ops._higher import shape_of, step, sum_to
 
 
 class _Binary(Function):
@@ -35,6 +43,10 @@ class Add(_Binary):
         sa, sb = self.shapes
         return unbroadcast(gy, sa), unbroadcast(gy, sb)
 
+    def backward_ops(self, gy, a, b):
+        sa, sb = self.shapes
+        return sum_to(gy, sa), sum_to(gy, sb)
+
 
 class Subtract(_Binary):
     name = "subtract"
@@ -46,6 +58,10 @@ class Subtract(_Binary):
     def backward(self, gy):
         sa, sb = self.shapes
         return unbroadcast(gy, sa), (unbroadcast(-gy, sb) if self.needs[1] else None)
+
+    def backward_ops(self, gy, a, b):
+        sa, sb = self.shapes
+        return sum_to(gy, sa), (sum_to(negative(gy), sb) if self.needs[1] else None)
 
 
 class Multiply(_Binary):
@@ -62,6 +78,11 @@ class Multiply(_Binary):
         gb = unbroadcast(gy * a, xp.shape(b)) if self.needs[1] else None
         return ga, gb
 
+    def backward_ops(self, gy, a, b):
+        ga = sum_to(multiply(gy, b), shape_of(a)) if self.needs[0] else None
+        gb = sum_to(multiply(gy, a), shape_of(b)) if self.needs[1] else None
+        return ga, gb
+
 
 class Divide(_Binary):
     name = "divide"
@@ -76,6 +97,13 @@ class Divide(_Binary):
         a, b, y = self.saved
         ga = unbroadcast(gy / b, xp.shape(a)) if self.needs[0] else None
         gb = unbroadcast(-gy * y / b, xp.shape(b)) if self.needs[1] else None
+        return ga, gb
+
+    def backward_ops(self, gy, a, b):
+        ga = sum_to(divide(gy, b), shape_of(a)) if self.needs[0] else None
+        gb = None
+        if self.needs[1]:
+            gb = sum_to(negative(divide(multiply(gy, divide(a, b)), b)), shape_of(b))
         return ga, gb
 
 
@@ -98,6 +126,16 @@ class Power(_Binary):
             gb = unbroadcast(gy * y * safe, xp.shape(b))
         return ga, gb
 
+    def backward_ops(self, gy, a, b):
+        ga = gb = None
+        if self.needs[0]:
+            ga = sum_to(multiply(multiply(gy, b), power(a, subtract(b, 1))), shape_of(a))
+        if self.needs[1]:
+            a = a if isinstance(a, Tensor) else Tensor(xp.asarray(a, dtype=gy.dtype))
+            log_a = log(where(greater(a, 0), a, 1.0))  # 0 where a <= 0, as backward
+            gb = sum_to(multiply(multiply(gy, power(a, b)), log_a), shape_of(b))
+        return ga, gb
+
 
 class Maximum(_Binary):
     name = "maximum"
@@ -114,6 +152,9 @@ class Maximum(_Binary):
         gb = unbroadcast(gy * ~mask, xp.shape(b)) if self.needs[1] else None
         return ga, gb
 
+    def backward_ops(self, gy, a, b):
+        return _select_ops(self, gy, a, b, raw(a) >= raw(b))
+
 
 class Minimum(_Binary):
     name = "minimum"
@@ -129,6 +170,17 @@ class Minimum(_Binary):
         ga = unbroadcast(gy * mask, xp.shape(a)) if self.needs[0] else None
         gb = unbroadcast(gy * ~mask, xp.shape(b)) if self.needs[1] else None
         return ga, gb
+
+    def backward_ops(self, gy, a, b):
+        return _select_ops(self, gy, a, b, raw(a) <= raw(b))
+
+
+def _select_ops(fn, gy, a, b, mask):
+    """Maximum/minimum's gradient: ``gy`` where ``mask`` picks ``a``, else to ``b`` (the mask
+    is a constant, as in TensorFlow)."""
+    ga = sum_to(where(mask, gy, 0.0), shape_of(a)) if fn.needs[0] else None
+    gb = sum_to(where(mask, 0.0, gy), shape_of(b)) if fn.needs[1] else None
+    return ga, gb
 
 
 def add(x1, x2):
@@ -177,6 +229,9 @@ class Negative(Function):
     def backward(self, gy):
         return (-gy,)
 
+    def backward_ops(self, gy, x):
+        return (negative(gy),)
+
 
 class Square(Function):
     def forward(self, x):
@@ -186,6 +241,9 @@ class Square(Function):
 
     def backward(self, gy):
         return (2 * gy * self.saved,)
+
+    def backward_ops(self, gy, x):
+        return (multiply(gy, multiply(2.0, x)),)
 
 
 class Sqrt(Function):
@@ -198,6 +256,9 @@ class Sqrt(Function):
     def backward(self, gy):
         return (gy / (2 * self.saved),)
 
+    def backward_ops(self, gy, x):
+        return (divide(gy, multiply(2.0, sqrt(x))),)
+
 
 class Exp(Function):
     def forward(self, x):
@@ -209,6 +270,9 @@ class Exp(Function):
     def backward(self, gy):
         return (gy * self.saved,)
 
+    def backward_ops(self, gy, x):
+        return (multiply(gy, exp(x)),)
+
 
 class Log(Function):
     def forward(self, x):
@@ -218,6 +282,9 @@ class Log(Function):
 
     def backward(self, gy):
         return (gy / self.saved,)
+
+    def backward_ops(self, gy, x):
+        return (divide(gy, x),)
 
 
 class Log1p(Function):
@@ -229,6 +296,9 @@ class Log1p(Function):
     def backward(self, gy):
         return (gy / (1 + self.saved),)
 
+    def backward_ops(self, gy, x):
+        return (divide(gy, add(1.0, x)),)
+
 
 class Abs(Function):
     def forward(self, x):
@@ -238,6 +308,9 @@ class Abs(Function):
 
     def backward(self, gy):
         return (gy * xp.sign(self.saved),)
+
+    def backward_ops(self, gy, x):
+        return (multiply(gy, step(x, xp.sign)),)
 
 
 class Clip(Function):
@@ -257,6 +330,12 @@ class Clip(Function):
             return (gy * (x >= self.lo),)
         return (gy * ((x >= self.lo) & (x <= self.hi)),)
 
+    def backward_ops(self, gy, x):
+        x = raw(x)
+        inside = (True if self.lo is None else x >= self.lo) & (
+            True if self.hi is None else x <= self.hi)
+        return (where(inside, gy, 0.0),)
+
 
 class Where(Function):
     def forward(self, cond, a, b):
@@ -269,6 +348,12 @@ class Where(Function):
         zero = xp.zeros((), dtype=gy.dtype)
         ga = unbroadcast(xp.where(self.cond, gy, zero), sa) if self.needs[1] else None
         gb = unbroadcast(xp.where(self.cond, zero, gy), sb) if self.needs[2] else None
+        return None, ga, gb
+
+    def backward_ops(self, gy, cond, a, b):
+        sa, sb = self.shapes
+        ga = sum_to(where(self.cond, gy, 0.0), sa) if self.needs[1] else None
+        gb = sum_to(where(self.cond, 0.0, gy), sb) if self.needs[2] else None
         return None, ga, gb
 
 
@@ -285,33 +370,36 @@ class Cast(Function):
             return (None,)
         return (gy.astype(self.src),)
 
+    def backward_ops(self, gy, x):
+        return (cast(gy, self.src) if self.src.kind == "f" else None,)
+
 
 def negative(x):
-    return Negative().apply(x)
+    return Negative().apply(tensor_arg(x))
 
 
 def square(x):
-    return Square().apply(x)
+    return Square().apply(tensor_arg(x))
 
 
 def sqrt(x):
-    return Sqrt().apply(x)
+    return Sqrt().apply(tensor_arg(x))
 
 
 def exp(x):
-    return Exp().apply(x)
+    return Exp().apply(tensor_arg(x))
 
 
 def log(x):
-    return Log().apply(x)
+    return Log().apply(tensor_arg(x))
 
 
 def log1p(x):
-    return Log1p().apply(x)
+    return Log1p().apply(tensor_arg(x))
 
 
 def abs(x):  # noqa: A001 - the Keras name
-    return Abs().apply(x)
+    return Abs().apply(tensor_arg(x))
 
 
 absolute = abs
@@ -320,7 +408,7 @@ absolute = abs
 def clip(x, x_min, x_max):
     """Clip values to ``[x_min, x_max]``; the gradient passes inside the interval."""
     x = as_float_tensor(x)
-    return Clip(_bound(x_min, x.dtype), _bound(x_max, x.dtype)).apply(x)
+    return Clip(_bound(x_min, x.dtype), _bound(x_max, x.dtype)).apply(tensor_arg(x))
 
 
 def _bound(value, dtype):
@@ -344,12 +432,14 @@ def cast(x, dtype):
     dtype = xp.dtype(dtype)
     if isinstance(x, Tensor) and x.dtype == dtype:
         return x
-    return Cast(dtype).apply(x)
+    return Cast(dtype).apply(tensor_arg(x))
 
 
 # -- non-differentiable elementwise (results carry no gradient) ----------------------------------
 def _nograd(fn):
     def op(*args):
+        if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
+            return trace.nograd(lambda *a: xp.asarray(fn(*a)), *args)
         return Tensor(xp.asarray(fn(*[raw(a) for a in args])))
 
     op.__name__ = fn.__name__
@@ -396,12 +486,18 @@ class _Math(Function):
         x, y = self.saved
         return (gy * self.df(x, y),)
 
+    def backward_ops(self, gy, x):
+        return (multiply(gy, self.df_ops(x)),)
+
 
 class Sin(_Math):
     f = staticmethod(xp.sin)
 
     def df(self, x, y):
         return xp.cos(x)
+
+    def df_ops(self, x):
+        return cos(x)
 
 
 class Cos(_Math):
@@ -410,12 +506,18 @@ class Cos(_Math):
     def df(self, x, y):
         return -xp.sin(x)
 
+    def df_ops(self, x):
+        return negative(sin(x))
+
 
 class Tan(_Math):
     f = staticmethod(xp.tan)
 
     def df(self, x, y):
         return 1 + y * y
+
+    def df_ops(self, x):
+        return add(1.0, square(tan(x)))
 
 
 class Arctan(_Math):
@@ -424,12 +526,18 @@ class Arctan(_Math):
     def df(self, x, y):
         return 1 / (1 + x * x)
 
+    def df_ops(self, x):
+        return divide(1.0, add(1.0, square(x)))
+
 
 class Sinh(_Math):
     f = staticmethod(xp.sinh)
 
     def df(self, x, y):
         return xp.cosh(x)
+
+    def df_ops(self, x):
+        return cosh(x)
 
 
 class Cosh(_Math):
@@ -438,12 +546,18 @@ class Cosh(_Math):
     def df(self, x, y):
         return xp.sinh(x)
 
+    def df_ops(self, x):
+        return sinh(x)
+
 
 class Expm1(_Math):
     f = staticmethod(xp.expm1)
 
     def df(self, x, y):
         return y + 1
+
+    def df_ops(self, x):
+        return exp(x)
 
 
 class Log2(_Math):
@@ -452,12 +566,18 @@ class Log2(_Math):
     def df(self, x, y):
         return 1 / (x * math.log(2))
 
+    def df_ops(self, x):
+        return divide(1 / math.log(2), x)
+
 
 class Log10(_Math):
     f = staticmethod(xp.log10)
 
     def df(self, x, y):
         return 1 / (x * math.log(10))
+
+    def df_ops(self, x):
+        return divide(1 / math.log(10), x)
 
 
 class Rsqrt(_Math):
@@ -466,6 +586,9 @@ class Rsqrt(_Math):
 
     def df(self, x, y):
         return -0.5 * y * y * y
+
+    def df_ops(self, x):
+        return multiply(-0.5, power(rsqrt(x), 3))
 
 
 class Erf(_Math):
@@ -477,10 +600,13 @@ class Erf(_Math):
     def df(self, x, y):
         return (2 / math.sqrt(math.pi)) * xp.exp(-x * x)
 
+    def df_ops(self, x):
+        return multiply(2 / math.sqrt(math.pi), exp(negative(square(x))))
+
 
 def _float_unary(cls, name):
     def op(x):
-        return cls().apply(x)
+        return cls().apply(tensor_arg(x))
 
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}``, with its gradient."
@@ -503,4 +629,6 @@ logical_xor = _nograd(xp.logical_xor)
 
 def stop_gradient(x):
     """``x`` as a constant: no gradient flows through it."""
+    if trace.tracing[0]:
+        return trace.nograd(lambda a: a, convert_to_tensor(x))
     return Tensor(raw(convert_to_tensor(x)))

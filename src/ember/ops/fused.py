@@ -44,6 +44,21 @@ class Affine(Function):
             return gx, gk, gb
         return gx, gk
 
+    def backward_ops(self, gy, x, kernel, bias=None):
+        from ember.ops.linalg import matmul
+        from ember.ops.reduction import sum as _sum
+        from ember.ops.shape import reshape, transpose
+
+        _, _, y, shape = self.saved
+        g = reshape(gy, (-1, kernel.shape[1]))
+        if self.relu:
+            g = g * (y > 0).astype(g.dtype)  # a constant mask (the output's)
+        gx = reshape(matmul(g, transpose(kernel)), shape) if self.needs[0] else None
+        gk = matmul(transpose(reshape(x, (-1, shape[-1]))), g) if self.needs[1] else None
+        if bias is None:
+            return gx, gk
+        return gx, gk, (_sum(g, axis=0) if self.needs[2] else None)
+
 
 def affine(x, kernel, bias=None, relu=False):
     """``x @ kernel + bias`` (then ReLU when ``relu``) over the last axis of ``x``."""

@@ -41,6 +41,25 @@ class MatMul(Function):
             gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
 
+    def backward_ops(self, gy, a, b):
+        from ember.ops._higher import sum_to
+        from ember.ops.shape import expand_dims, reshape, swapaxes
+
+        sa, sb = xp.shape(raw(a)), xp.shape(raw(b))
+        if len(sa) == 1 and len(sb) == 1:  # inner product
+            return (gy * b if self.needs[0] else None, gy * a if self.needs[1] else None)
+        # vectors as matrices (a row, b a column), as in backward
+        a2 = expand_dims(a, 0) if len(sa) == 1 else a
+        b2 = expand_dims(b, -1) if len(sb) == 1 else b
+        g2 = expand_dims(gy, -2) if len(sa) == 1 else gy
+        g2 = expand_dims(g2, -1) if len(sb) == 1 else g2
+        ga = gb = None
+        if self.needs[0]:
+            ga = reshape(sum_to(matmul(g2, swapaxes(b2, -1, -2)), a2.shape), sa)
+        if self.needs[1]:
+            gb = reshape(sum_to(matmul(swapaxes(a2, -1, -2), g2), b2.shape), sb)
+        return ga, gb
+
 
 def matmul(x1, x2):
     """Matrix product with NumPy's rules (batched over leading axes, broadcasting)."""

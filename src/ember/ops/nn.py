@@ -2,6 +2,7 @@
 moments. Convolution and pooling live in ``conv.py`` and ``pooling.py``."""
 
 from ember import config
+from ember.autodiff import trace
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor, convert_to_tensor
 from ember.backend import xp
@@ -47,13 +48,19 @@ def _labels_for(target, logits_shape, axis, op):
 
 
 class SparseSoftmaxCE(Function):
-    """Per-sample ``-log softmax(logits)[label]``, last axis; one op forward and backward."""
+    """Per-sample ``-log softmax(logits)[label]``, last axis; one op forward and backward.
 
-    def __init__(self, labels, probs=None):
-        self.labels = labels
-        self.probs = probs  # the softmax of the logits, when the caller already has it
+    Applied to ``(logits, target)`` or ``(logits, target, probs)`` when the caller already has
+    the softmax of the logits. The labels are checked and converted in ``forward`` (not when the
+    op is made), so that a replayed ``tf.function`` trace reads each call's labels.
+    """
 
-    def forward(self, logits):
+    def __init__(self, op="sparse_categorical_crossentropy"):
+        self.op = op
+
+    def forward(self, logits, target, probs=None):
+        self.labels = _labels_for(target, logits.shape, -1, self.op)
+        self.probs = probs
         m = logits.max(axis=-1, keepdims=True)
         shifted = logits - m
         e = xp.exp(xp.maximum(shifted, SUBNORMAL_EXP))  # no subnormal probabilities
@@ -70,15 +77,15 @@ class SparseSoftmaxCE(Function):
         g = self.saved * gy[..., None]
         flat = g.reshape(-1, g.shape[-1])
         flat[xp.arange(flat.shape[0]), self.labels.reshape(-1)] -= gy.reshape(-1)
-        return (g,)
+        return (g, None, None)
 
 
 class SparseSoftmaxCEMean(SparseSoftmaxCE):
     """The batch mean of ``SparseSoftmaxCE`` as one op: the compiled loss of a softmax
     classifier (``mean`` then ``SparseSoftmaxCE``, fused; the same arithmetic)."""
 
-    def forward(self, logits):
-        loss = super().forward(logits)
+    def forward(self, logits, target, probs=None):
+        loss = super().forward(logits, target, probs)
         self.count = max(loss.size, 1)
         total = xp.sum(loss)
         return total.dtype.type(total / self.count)
@@ -94,8 +101,8 @@ def sparse_softmax_crossentropy_mean(target, output):
     logits = _logits_of(output, "softmax") if isinstance(output, Tensor) else None
     if logits is None or output.dtype != logits.dtype or output.ndim < 1:
         return None
-    labels = _labels_for(target, output.shape, -1, "sparse_categorical_crossentropy")
-    return SparseSoftmaxCEMean(labels, output.data).apply(logits)
+    _labels_for(target, output.shape, -1, "sparse_categorical_crossentropy")  # errors first
+    return SparseSoftmaxCEMean().apply(logits, target, output.data)
 
 
 class SoftmaxCE(Function):
@@ -175,10 +182,10 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         shape = output.shape
     labels = _labels_for(target, shape, -1, "sparse_categorical_crossentropy")
     if from_logits:
-        return SparseSoftmaxCE(labels).apply(output)
+        return SparseSoftmaxCE().apply(output, target)
     logits = _logits_of(output, "softmax")
     if logits is not None:
-        return SparseSoftmaxCE(labels, output.data).apply(logits)
+        return SparseSoftmaxCE().apply(logits, target, output.data)
     eps = config.epsilon()
     p = E.divide(output, R.sum(output, axis=-1, keepdims=True))
     p = E.clip(p, eps, 1 - eps)
@@ -246,15 +253,33 @@ def dropout(x, rate, noise_shape=None, seed=None):
         return x
     shape = tuple(noise_shape) if noise_shape is not None else x.shape
     shape = tuple(x.shape[i] if d is None else d for i, d in enumerate(shape))
-    rng = _rng_for(seed)
-    keep = rng.random(shape, dtype="float32") >= rate
-    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
-    return E.multiply(x, mask)
+    return Dropout(rate, shape, seed).apply(x)
+
+
+class Dropout(Function):
+    """``x * mask``, the mask (of ``noise_shape``, broadcast) keeping each value with
+    probability ``1 - rate`` scaled by ``1 / (1 - rate)``. Drawn in ``forward``: a replayed
+    ``tf.function`` trace draws a new mask, in the same order as eager execution."""
+
+    def __init__(self, rate, noise_shape, seed):
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+
+    def forward(self, x):
+        keep = _rng_for(self.seed).random(self.noise_shape, dtype="float32") >= self.rate
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate))
+        if self.recording:
+            self.saved = mask
+        return x * mask
+
+    def backward(self, gy):
+        return (gy * self.saved,)
 
 
 def _rng_for(seed):
     """The generator for a Keras ``seed`` argument: ember's global one for None, a fresh one
     for an int (the same draws each call, as Keras), the next state of a SeedGenerator."""
+    if trace.tracing[0]:  # drawn outside an op's forward, the numbers would be frozen in a trace
+        trace.random_drawn()
     if seed is None:
         return config.rng()
     if hasattr(seed, "next_generator"):

@@ -1,9 +1,10 @@
 """Reductions with ``axis`` and ``keepdims``, and their gradients."""
 
+from ember.autodiff import trace
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
-from ember.ops._helpers import normalize_axis, raw
+from ember.ops._helpers import normalize_axis, raw, tensor_arg
 
 
 def _expand(g, in_shape, axes, keepdims):
@@ -18,6 +19,16 @@ def _expand(g, in_shape, axes, keepdims):
     return g.reshape(shape)
 
 
+def _expand_ops(gy, in_shape, axes, keepdims):
+    """``_expand`` with ember ops, broadcast to ``in_shape`` (for ``backward_ops``)."""
+    from ember.ops.shape import broadcast_to, reshape
+
+    if not keepdims:
+        shape = [1 if axes is None or i in axes else n for i, n in enumerate(in_shape)]
+        gy = reshape(gy, shape)
+    return broadcast_to(gy, in_shape)
+
+
 class _Reduce(Function):
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -26,13 +37,18 @@ class _Reduce(Function):
 class Sum(_Reduce):
     def forward(self, x):
         self.in_shape = x.shape
-        return xp.sum(x, axis=self.axis, keepdims=self.keepdims)
+        # an integer sum keeps its dtype (NumPy would widen int32 to int64), as TF and Keras
+        return xp.sum(x, axis=self.axis, keepdims=self.keepdims,
+                      dtype=x.dtype if x.dtype.kind in "iu" else None)
 
     def backward(self, gy):
         if gy.size == 1:  # a full reduction (the usual loss): one fill, no broadcasting machinery
             return (xp.full(self.in_shape, gy.reshape(()), dtype=gy.dtype),)
         g = _expand(gy, self.in_shape, self.axis, self.keepdims)
         return (xp.broadcast_to(g, self.in_shape),)
+
+    def backward_ops(self, gy, x):
+        return (_expand_ops(gy, self.in_shape, self.axis, self.keepdims),)
 
 
 class Mean(_Reduce):
@@ -54,6 +70,9 @@ class Mean(_Reduce):
         g = _expand(gy, self.in_shape, self.axis, self.keepdims) / self.count
         return (xp.broadcast_to(g, self.in_shape).astype(gy.dtype, copy=False),)
 
+    def backward_ops(self, gy, x):
+        return (_expand_ops(gy, self.in_shape, self.axis, self.keepdims) / self.count,)
+
 
 class _MaxMin(_Reduce):
     fn = None
@@ -73,6 +92,12 @@ class _MaxMin(_Reduce):
         # ties share the gradient equally, so the result is a proper subgradient
         count = xp.sum(mask, axis=self.axis, keepdims=True)
         return (g * mask / count.astype(x.dtype),)
+
+    def backward_ops(self, gy, x):
+        x, y = self.saved
+        mask = x == y  # a constant share of the gradient, as TensorFlow's
+        share = (mask / xp.sum(mask, axis=self.axis, keepdims=True)).astype(x.dtype)
+        return (_expand_ops(gy, x.shape, self.axis, self.keepdims) * share,)
 
 
 class Max(_MaxMin):
@@ -144,6 +169,12 @@ class LogSumExp(_Reduce):
         g = _expand(gy, x.shape, self.axis, self.keepdims)
         return (g * xp.exp(x - s),)
 
+    def backward_ops(self, gy, x):
+        from ember.ops.elementwise import exp
+
+        g = _expand_ops(gy, x.shape, self.axis, self.keepdims)
+        return (g * exp(x - logsumexp(x, axis=self.axis, keepdims=True)),)
+
 
 def _reduce(cls, x, axis, keepdims, name, **kw):
     data = raw(x)
@@ -151,7 +182,7 @@ def _reduce(cls, x, axis, keepdims, name, **kw):
     axes = normalize_axis(axis, ndim, name)
     if axes is not None and len(set(axes)) != len(axes):
         raise ValueError(f"{name}: repeated axis in {axis}")
-    return cls(axes, bool(keepdims), **kw).apply(x)
+    return cls(axes, bool(keepdims), **kw).apply(tensor_arg(x))
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
@@ -204,6 +235,8 @@ def _index_reduce(fn, name):
         data = raw(x)
         if axis is not None:
             normalize_axis(axis, xp.ndim(data), name)
+        if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
+            return trace.nograd(lambda a: xp.asarray(fn(a, axis=axis, keepdims=keepdims)), x)
         return Tensor(xp.asarray(fn(data, axis=axis, keepdims=keepdims)))
 
     op.__name__ = name
@@ -238,7 +271,7 @@ def cumsum(x, axis=None, dtype=None):
         x = reshape(x, (-1,))
         axis = 0
     (ax,) = normalize_axis(axis, xp.ndim(raw(x)), "cumsum")
-    out = Cumsum(ax).apply(x)
+    out = Cumsum(ax).apply(tensor_arg(x))
     if dtype is not None:
         from ember.ops.elementwise import cast
 

@@ -5,7 +5,7 @@ import builtins
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
-from ember.ops._helpers import normalize_axis, raw
+from ember.ops._helpers import normalize_axis, raw, tensor_arg
 
 
 class Reshape(Function):
@@ -18,6 +18,9 @@ class Reshape(Function):
 
     def backward(self, gy):
         return (gy.reshape(self.in_shape),)
+
+    def backward_ops(self, gy, x):
+        return (Reshape(self.in_shape).apply(gy),)
 
 
 def reshape(x, newshape):
@@ -36,7 +39,7 @@ def reshape(x, newshape):
             f"reshape: cannot reshape an input of shape {xp.shape(data)} ({size} elements) "
             f"into shape {shape}"
         )
-    return Reshape(shape).apply(x)
+    return Reshape(shape).apply(tensor_arg(x))
 
 
 class Transpose(Function):
@@ -51,6 +54,9 @@ class Transpose(Function):
             return (xp.transpose(gy),)
         return (xp.transpose(gy, xp.argsort(self.axes)),)
 
+    def backward_ops(self, gy, x):
+        return (Transpose(None if self.axes is None else xp.argsort(self.axes)).apply(gy),)
+
 
 def transpose(x, axes=None):
     """Permute axes (reverse them when ``axes`` is None)."""
@@ -61,7 +67,7 @@ def transpose(x, axes=None):
             raise ValueError(
                 f"transpose: axes {axes} are not a permutation of the {ndim} axes of the input"
             )
-    return Transpose(axes).apply(x)
+    return Transpose(axes).apply(tensor_arg(x))
 
 
 def expand_dims(x, axis):
@@ -71,7 +77,7 @@ def expand_dims(x, axis):
     out_ndim = len(shape) + len(axes)
     for a in sorted(normalize_axis(axes, out_ndim, "expand_dims")):
         shape.insert(a, 1)
-    return Reshape(tuple(shape)).apply(x)
+    return Reshape(tuple(shape)).apply(tensor_arg(x))
 
 
 def squeeze(x, axis=None):
@@ -87,7 +93,7 @@ def squeeze(x, axis=None):
                     f"squeeze: axis {a} has length {shape[a]}, not 1 (input shape {shape})"
                 )
         new = tuple(d for i, d in enumerate(shape) if i not in axes)
-    return Reshape(new).apply(x)
+    return Reshape(new).apply(tensor_arg(x))
 
 
 def ravel(x):
@@ -103,10 +109,30 @@ class GetItem(Function):
         return x[self.key]
 
     def backward(self, gy):
-        g = xp.zeros(self.in_shape, dtype=gy.dtype)
+        return (_GetItemGrad(self.key, self.in_shape).forward(gy),)
+
+    def backward_ops(self, gy, x):
+        return (_GetItemGrad(self.key, self.in_shape).apply(gy),)
+
+
+class _GetItemGrad(Function):
+    """GetItem's gradient (zeros with ``gy`` placed at ``key``) as an op of its own, so that
+    it can be differentiated again: its gradient is ``ggx[key]``."""
+
+    def __init__(self, key, shape):
+        self.key, self.shape = key, shape
+
+    def forward(self, gy):
+        g = xp.zeros(self.shape, dtype=gy.dtype)
         # add.at accumulates repeated indices (fancy indexing may pick an element twice)
         xp.add.at(g, self.key, gy) if _is_fancy(self.key) else g.__setitem__(self.key, gy)
-        return (g,)
+        return g
+
+    def backward(self, ggx):
+        return (ggx[self.key],)
+
+    def backward_ops(self, ggx, gy):
+        return (getitem(ggx, self.key),)
 
 
 def _is_fancy(key):
@@ -122,7 +148,7 @@ def getitem(x, key):
     elif isinstance(key, tuple):
         key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
     try:
-        return GetItem(key).apply(x)
+        return GetItem(key).apply(tensor_arg(x))
     except IndexError as e:
         raise IndexError(f"getitem: {e} (input shape {xp.shape(raw(x))}, index {key!r})") from None
 
@@ -138,6 +164,9 @@ class Concatenate(Function):
     def backward(self, gy):
         splits = xp.cumsum(self.sizes)[:-1]
         return tuple(xp.split(gy, splits, axis=self.axis))
+
+    def backward_ops(self, gy, *xs):
+        return tuple(split(gy, [int(i) for i in xp.cumsum(self.sizes)[:-1]], axis=self.axis))
 
 
 def concatenate(xs, axis=0):
@@ -155,7 +184,7 @@ def concatenate(xs, axis=0):
                 f"concatenate: all input shapes must match except on axis {axis}. "
                 f"Received shapes {shapes}"
             )
-    return Concatenate(ax).apply(*xs)
+    return Concatenate(ax).apply(*map(tensor_arg, xs))
 
 
 def stack(xs, axis=0):
@@ -205,6 +234,11 @@ class BroadcastTo(Function):
 
         return (unbroadcast(gy, self.in_shape),)
 
+    def backward_ops(self, gy, x):
+        from ember.ops._higher import sum_to
+
+        return (sum_to(gy, self.in_shape),)
+
 
 def broadcast_to(x, shape):
     """Broadcast to ``shape``; the gradient sums back over the broadcast axes."""
@@ -215,7 +249,7 @@ def broadcast_to(x, shape):
         raise ValueError(
             f"broadcast_to: cannot broadcast an input of shape {xp.shape(raw(x))} to {shape}"
         ) from None
-    return BroadcastTo(shape).apply(x)
+    return BroadcastTo(shape).apply(tensor_arg(x))
 
 
 def flatten(x, start_axis=1):
@@ -224,7 +258,7 @@ def flatten(x, start_axis=1):
     rest = 1
     for d in shape[start_axis:]:
         rest *= d
-    return Reshape(tuple(shape[:start_axis]) + (rest,)).apply(x)
+    return Reshape(tuple(shape[:start_axis]) + (rest,)).apply(tensor_arg(x))
 
 
 def swapaxes(x, axis1, axis2):
@@ -233,7 +267,7 @@ def swapaxes(x, axis1, axis2):
     a, b = normalize_axis((axis1, axis2), ndim, "swapaxes")
     perm = list(range(ndim))
     perm[a], perm[b] = perm[b], perm[a]
-    return Transpose(tuple(perm)).apply(x)
+    return Transpose(tuple(perm)).apply(tensor_arg(x))
 
 
 def moveaxis(x, source, destination):
@@ -247,7 +281,7 @@ def moveaxis(x, source, destination):
     order = [i for i in range(ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return Transpose(tuple(order)).apply(x)
+    return Transpose(tuple(order)).apply(tensor_arg(x))
 
 
 def unstack(x, num=None, axis=0):
@@ -323,7 +357,7 @@ def take(x, indices, axis=None):
             f"take: indices must be in [{-n}, {n}) for axis {axis} of an input of shape {shape}."
             f" Received indices with min {idx.min()} and max {idx.max()} "
             f"(indices shape {idx.shape})")
-    return Take(idx, ax).apply(x)
+    return Take(idx, ax).apply(tensor_arg(x))
 
 
 class TakeAlongAxis(Function):
@@ -366,7 +400,7 @@ def take_along_axis(x, indices, axis=None):
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(
             f"take_along_axis: indices out of range for axis {axis} of an input of shape {shape}")
-    return TakeAlongAxis(idx, ax).apply(x)
+    return TakeAlongAxis(idx, ax).apply(tensor_arg(x))
 
 
 # -- slicing helpers ----------------------------------------------------------------------------
@@ -436,11 +470,14 @@ class Flip(Function):
     def backward(self, gy):
         return (xp.flip(gy, self.axes),)
 
+    def backward_ops(self, gy, x):
+        return (Flip(self.axes).apply(gy),)
+
 
 def flip(x, axis=None):
     """Reverse the order of elements along ``axis`` (all axes when None)."""
     axes = normalize_axis(axis, xp.ndim(raw(x)), "flip")
-    return Flip(axes).apply(x)
+    return Flip(axes).apply(tensor_arg(x))
 
 
 class Roll(Function):
@@ -461,7 +498,7 @@ def roll(x, shift, axis=None):
         axis = normalize_axis(axis, xp.ndim(raw(x)), "roll")
         if not isinstance(shift, int):
             shift = tuple(int(s) for s in shift)
-    return Roll(shift, axis).apply(x)
+    return Roll(shift, axis).apply(tensor_arg(x))
 
 
 # -- padding, tiling, repeating -------------------------------------------------------------------
@@ -480,6 +517,9 @@ class Pad(Function):
 
     def backward(self, gy):
         return (gy[self.key],)
+
+    def backward_ops(self, gy, x):
+        return (getitem(gy, self.key),)
 
 
 def _pad_widths(pad_width, ndim):
@@ -510,7 +550,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     widths = _pad_widths(pad_width, ndim)
     if mode == "constant":
         value = 0 if constant_values is None else raw(constant_values)
-        return Pad(widths, value).apply(x)
+        return Pad(widths, value).apply(tensor_arg(x))
     if constant_values is not None:
         raise ValueError(f"pad: constant_values is only valid for mode='constant' (mode={mode!r})")
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
@@ -524,7 +564,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
                 raise ValueError(
                     f"pad: mode {mode!r} cannot pad the empty axis {d} (input shape {shape})")
             index = xp.pad(xp.arange(shape[d]), (a, b), mode=mode)
-            x = Take(index, d).apply(x)
+            x = Take(index, d).apply(tensor_arg(x))
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
@@ -552,7 +592,7 @@ def tile(x, repeats):
     if builtins.any(r < 0 for r in reps):
         raise ValueError(f"tile: repeats must be non-negative. Received {reps}")
     reps = (1,) * (ndim - len(reps)) + reps
-    return Tile(reps).apply(x)
+    return Tile(reps).apply(tensor_arg(x))
 
 
 class Repeat(Function):
@@ -584,13 +624,13 @@ def repeat(x, repeats, axis=None):
         r = int(xp.asarray(reps).reshape(()))
         if r < 0:
             raise ValueError(f"repeat: repeats must be non-negative. Received {r}")
-        return Repeat(r, ax).apply(x)
+        return Repeat(r, ax).apply(tensor_arg(x))
     reps = xp.asarray(reps, dtype="int64")
     if reps.shape != (shape[ax],) or (reps < 0).any():
         raise ValueError(
             f"repeat: repeats of shape {reps.shape} must hold one non-negative count per element "
             f"of axis {axis} (input shape {shape})")
-    return Take(xp.repeat(xp.arange(shape[ax]), reps), ax).apply(x)
+    return Take(xp.repeat(xp.arange(shape[ax]), reps), ax).apply(tensor_arg(x))
 
 
 # -- triangles and sorting -----------------------------------------------------------------------

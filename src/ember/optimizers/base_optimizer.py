@@ -32,6 +32,7 @@ import warnings
 
 from ember import config, registry
 from ember.autodiff.tensor import Tensor, Variable, data_of
+from ember.autodiff.trace import effect
 from ember.backend import xp
 
 
@@ -381,6 +382,7 @@ class Optimizer:
             return loss * self.loss_scale_factor
         return loss
 
+    @effect  # works on raw arrays: tf.function records the call and makes it at each replay
     def apply(self, grads, trainable_variables=None):
         """Update the variables from ``grads`` (a list matching ``trainable_variables``, or the
         variables the optimizer was built with)."""

@@ -1,12 +1,13 @@
 """Turning what users pass to fit/evaluate/predict into batches.
 
 Arrays (one, a list, or a dict, for several inputs or outputs) are sliced into batches,
-shuffled each epoch when asked; Python iterables and generators yield ready-made batches
-``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
+shuffled each epoch when asked; Python iterables, generators and ``tf.data.Dataset``s yield
+ready-made batches ``x``, ``(x, y)`` or ``(x, y, sample_weight)``.
 """
 
 import itertools
 import math
+import sys
 
 from ember.autodiff.tensor import Tensor
 from ember.backend import np
@@ -269,10 +270,80 @@ class IterableBatches:
             yield batch
 
 
+def is_dataset(x):
+    """Whether ``x`` is a ``tf.data.Dataset`` (without importing ember.tf.data: a dataset
+    exists only once its module is loaded)."""
+    module = sys.modules.get("ember.tf.data.dataset")
+    return module is not None and isinstance(x, module.Dataset)
+
+
+class DatasetBatches:
+    """Batches of a ``tf.data.Dataset``, as Keras: without ``steps`` each epoch is a new pass
+    over the dataset (an infinite one is refused: it would never end an epoch); with
+    ``steps`` the epochs draw from one pass until it runs out, then the next epoch starts a new
+    pass. A dataset of unknown length warns that it ran out at the end of each pass, as Keras.
+    """
+
+    one_shot = False
+
+    def __init__(self, dataset, steps=None):
+        from ember.tf.data import INFINITE_CARDINALITY
+
+        card = dataset._card()
+        if steps is None and card == INFINITE_CARDINALITY:
+            raise ValueError(
+                "When providing an infinite dataset, you must specify the number of steps to "
+                "run (if you did not intend to create an infinite dataset, make sure to not "
+                "call `repeat()` on the dataset): pass `steps_per_epoch` to fit (or `steps` to "
+                "evaluate/predict, `validation_steps` for validation data).")
+        self.data = dataset
+        self.steps = steps
+        self.num_samples = None
+        self.ran_out = False
+        self._unknown = card < 0
+        self._iterator = None
+        self._len = steps if steps is not None else (card if card >= 0 else None)
+
+    def __len__(self):
+        return self._len
+
+    def epoch(self):
+        # the pipeline's own elements (arrays), not Tensors: the steps take either
+        self.ran_out = False
+        if self.steps is None:
+            it = self.data._iter()
+            try:
+                yield from it
+            finally:
+                getattr(it, "close", lambda: None)()
+            self.ran_out = self._unknown
+            return
+        if self._iterator is None:
+            self._iterator = self.data._iter()
+        for _ in range(self.steps):
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = None  # the next epoch starts a new pass
+                self.ran_out = True
+                return
+            yield batch
+
+
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
     """The batch source for fit/evaluate/predict."""
     if x is None:
         raise ValueError("No data given: x is None.")
+    if is_dataset(x):
+        if y is not None or sample_weight is not None:
+            raise ValueError(
+                "When providing `x` as a tf.data.Dataset, `y` should not be passed. Instead, "
+                "the targets should be included as part of the tf.data.Dataset."
+                if y is not None else
+                "When providing `x` as a tf.data.Dataset, `sample_weights` should not be "
+                "passed. Instead, the sample weights should be included as part of the "
+                "tf.data.Dataset.")
+        return DatasetBatches(x, steps=steps)
     if is_array_like(x) and not isinstance(x, (list, tuple)) or (
             isinstance(x, (list, tuple, dict)) and is_array_like(x)):
         return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,

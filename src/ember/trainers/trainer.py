@@ -265,6 +265,11 @@ class Trainer:
                 "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
                 "as a generator. The generator is expected to yield already-shuffled data.",
                 stacklevel=2)
+        elif shuffle and isinstance(data, data_adapter.DatasetBatches):
+            warnings.warn(
+                "`shuffle=True` was passed, but will be ignored since the data `x` was provided "
+                "as a tf.data.Dataset. The Dataset is expected to already be shuffled (via "
+                "`.shuffle(buffer_size)`).", stacklevel=2)
         if validation_split and validation_data is None:
             if not isinstance(data, data_adapter.ArrayBatches):
                 raise ValueError(
