@@ -14,8 +14,8 @@ import ember
 from ember import registry
 from ember.backend import np
 from ember.tf import saved_model
-from ember.tf.tf_function import function
 from ember.tf.module import Module
+from ember.tf.tf_function import function
 
 
 def _model():
