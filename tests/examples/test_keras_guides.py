@@ -7,10 +7,15 @@ import functools
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from program_runner import (
+    assert_only_swappable_imports,
+    failing_line,
+    program_params,
+    run,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = ROOT / "examples" / "keras_guides"
@@ -43,58 +48,29 @@ GUIDE_BACKENDS = {
 EMBER_XFAIL = {}
 
 
-def _failing_line(name):
-    """The 1-based number of the line that EMBER_XFAIL expects ``name``.py to fail at."""
-    lines = (GUIDES / f"{name}.py").read_text().splitlines()
-    return lines.index(EMBER_XFAIL[name][0]) + 1
-
-
-def _run(argv, env, cwd, limit):
-    start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=limit)
-    return proc, time.perf_counter() - start
-
-
-def _guide_params():
-    params = []
-    for name in GUIDE_BACKENDS:
-        marks = []
-        if name in EMBER_XFAIL:
-            why = f"fails at {name}.py:{_failing_line(name)}: {EMBER_XFAIL[name][1]}"
-            marks.append(pytest.mark.xfail(strict=True, raises=AssertionError, reason=why))
-        params.append(pytest.param(name, marks=marks, id=name))
-    return params
-
-
 def test_every_guide_is_tested():
     assert sorted(p.stem for p in GUIDES.glob("*.py")) == sorted(GUIDE_BACKENDS)
 
 
 @pytest.mark.parametrize("name", sorted(GUIDE_BACKENDS))
 def test_guides_import_only_ember_numpy_and_the_standard_library(name):
-    source = (GUIDES / f"{name}.py").read_text()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            line = ast.get_source_segment(source, node)
-            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                       else [node.module])
-            assert line in IMPORT_SWAPS or set(modules) <= OTHER_IMPORTS, (
-                f"{name}.py: {line!r} is not one of the imports that Keras users swap")
+    source = assert_only_swappable_imports(GUIDES / f"{name}.py", IMPORT_SWAPS,
+                                           OTHER_IMPORTS, "Keras")
     assert "import ember as keras" in source
 
 
-@pytest.mark.parametrize("name", _guide_params())
+@pytest.mark.parametrize("name", program_params(GUIDES, GUIDE_BACKENDS, EMBER_XFAIL))
 def test_guide_runs_on_ember(name, tmp_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"),
                                                       env.get("PYTHONPATH")]))
-    proc, seconds = _run([sys.executable, str(GUIDES / f"{name}.py")], env, tmp_path,
+    proc, seconds = run([sys.executable, str(GUIDES / f"{name}.py")], env, tmp_path,
                          EMBER_TIME_LIMIT_S)
     if proc.returncode != 0 and name in EMBER_XFAIL:
-        where = f'{name}.py", line {_failing_line(name)}, in <module>'
+        line = failing_line(GUIDES, name, EMBER_XFAIL)
+        where = f'{name}.py", line {line}, in <module>'
         if where not in proc.stderr:  # pytest.fail is not an AssertionError: no xfail
-            pytest.fail(f"{name}.py fails on ember, but not at line {_failing_line(name)} as "
+            pytest.fail(f"{name}.py fails on ember, but not at line {line} as "
                         f"EMBER_XFAIL expects:\n{proc.stderr[-3000:]}")
     assert proc.returncode == 0, f"{name}.py failed on ember:\n{proc.stderr[-3000:]}"
     assert "guide: OK" in proc.stdout
@@ -136,6 +112,6 @@ def test_guide_runs_on_keras(name, tmp_path):
         pytest.skip(reason)
     env = {**os.environ, "KERAS_BACKEND": backend}
     path = _keras_version_of(name, tmp_path)
-    proc, _ = _run([sys.executable, str(path)], env, tmp_path, KERAS_TIME_LIMIT_S)
+    proc, _ = run([sys.executable, str(path)], env, tmp_path, KERAS_TIME_LIMIT_S)
     assert proc.returncode == 0, f"{name}.py failed on Keras ({backend}):\n{proc.stderr[-3000:]}"
     assert "guide: OK" in proc.stdout

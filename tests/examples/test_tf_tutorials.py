@@ -15,10 +15,15 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from program_runner import (
+    assert_only_swappable_imports,
+    failing_line,
+    program_params,
+    run,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIALS = ROOT / "examples" / "tf_tutorials"
@@ -181,30 +186,6 @@ CHECKS = {name[len("check_"):]: check for name, check in globals().items()
           if name.startswith("check_")}
 
 
-def _failing_line(name):
-    """The 1-based number of the line that EMBER_XFAIL expects ``name``.py to fail at."""
-    lines = (TUTORIALS / f"{name}.py").read_text().splitlines()
-    return lines.index(EMBER_XFAIL[name][0]) + 1
-
-
-def _program_params():
-    params = []
-    for name in sorted(CHECKS):
-        marks = []
-        if name in EMBER_XFAIL:
-            why = f"fails at {name}.py:{_failing_line(name)}: {EMBER_XFAIL[name][1]}"
-            marks.append(pytest.mark.xfail(strict=True, raises=AssertionError, reason=why))
-        params.append(pytest.param(name, marks=marks, id=name))
-    return params
-
-
-def _run(argv, env, cwd, limit):
-    start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=limit)
-    return proc, time.perf_counter() - start
-
-
 @pytest.fixture(scope="module")
 def datasets(mnist_npz):
     """The shared datasets folder (MNIST and Fashion-MNIST); skips where it is absent."""
@@ -217,14 +198,8 @@ def test_every_program_is_checked():
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_programs_import_only_ember_numpy_and_the_standard_library(name):
-    source = (TUTORIALS / f"{name}.py").read_text()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            line = ast.get_source_segment(source, node)
-            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                       else [node.module])
-            assert line in IMPORT_SWAPS or set(modules) <= OTHER_IMPORTS, (
-                f"{name}.py: {line!r} is not one of the imports that TensorFlow users swap")
+    source = assert_only_swappable_imports(TUTORIALS / f"{name}.py", IMPORT_SWAPS,
+                                           OTHER_IMPORTS, "TensorFlow")
     assert "import ember as tf" in source.splitlines()
 
 
@@ -234,17 +209,18 @@ def test_programs_record_what_tensorflow_printed(name):
     assert "TensorFlow 2.21 printed" in doc
 
 
-@pytest.mark.parametrize("name", _program_params())
+@pytest.mark.parametrize("name", program_params(TUTORIALS, CHECKS, EMBER_XFAIL))
 def test_program_runs_on_ember(name, datasets, tmp_path):
     env = dict(os.environ, TUTORIAL_DATASETS=str(datasets))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"),
                                                       env.get("PYTHONPATH")]))
-    proc, seconds = _run([sys.executable, str(TUTORIALS / f"{name}.py")], env, tmp_path,
+    proc, seconds = run([sys.executable, str(TUTORIALS / f"{name}.py")], env, tmp_path,
                          EMBER_TIME_LIMIT_S)
     if proc.returncode != 0 and name in EMBER_XFAIL:
-        where = f'{name}.py", line {_failing_line(name)}, in '
+        line = failing_line(TUTORIALS, name, EMBER_XFAIL)
+        where = f'{name}.py", line {line}, in '
         if where not in proc.stderr:  # pytest.fail is not an AssertionError: no xfail
-            pytest.fail(f"{name}.py fails on ember, but not at line {_failing_line(name)} as "
+            pytest.fail(f"{name}.py fails on ember, but not at line {line} as "
                         f"EMBER_XFAIL expects:\n{proc.stderr[-3000:]}")
     assert proc.returncode == 0, f"{name}.py failed on ember:\n{proc.stderr[-3000:]}"
     assert "tutorial: OK" in proc.stdout.splitlines()[-1]
@@ -286,7 +262,7 @@ def test_program_runs_on_tensorflow(name, datasets, tmp_path):
     env = dict(os.environ, TUTORIAL_DATASETS=str(datasets), TF_CPP_MIN_LOG_LEVEL="2",
                KERAS_BACKEND="tensorflow")
     env.pop("PYTHONPATH", None)
-    proc, _ = _run([python, str(_tensorflow_version_of(name, tmp_path))], env, tmp_path,
+    proc, _ = run([python, str(_tensorflow_version_of(name, tmp_path))], env, tmp_path,
                    TF_TIME_LIMIT_S)
     assert proc.returncode == 0, f"{name}.py failed on TensorFlow:\n{proc.stderr[-3000:]}"
     assert "tutorial: OK" in proc.stdout.splitlines()[-1]
