@@ -6,8 +6,10 @@ importing ember stays fast.
 """
 
 import importlib
+import types
 
-from ember.autodiff import GradientTape, Tensor, Variable, convert_to_tensor
+from ember.autodiff import GradientTape, Tensor, convert_to_tensor
+from ember.autodiff.tensor import NamedVariable as Variable
 
 __version__ = "0.1.0"
 
@@ -32,6 +34,10 @@ _LAZY_MODULES = {
     "random": "ember.random",
     "export": "ember.export",
     "preprocessing": "ember.preprocessing",
+    "tree": "ember.tree",
+    "wrappers": "ember.wrappers",
+    "dtype_policies": "ember.dtype_policies",
+    "mixed_precision": "ember.mixed_precision",
 }
 _LAZY_NAMES = {
     "Sequential": "ember.models",
@@ -45,7 +51,36 @@ _LAZY_NAMES = {
     "set_random_seed": "ember.utils.random",
     "stop_gradient": "ember.ops",
     "clear_session": "ember.utils.naming",
+    "DTypePolicy": "ember.dtype_policies",
+    "FloatDTypePolicy": "ember.dtype_policies",
+    "Function": "ember.models.function",
+    "Initializer": "ember.initializers",
+    "Loss": "ember.losses",
+    "Metric": "ember.metrics",
+    "Optimizer": "ember.optimizers",
+    "Regularizer": "ember.regularizers",
+    "remat": "ember.autodiff.remat",
 }
+
+
+class _Version(types.ModuleType):
+    """``keras.version()`` (a function giving ember's version) and ``tf.version`` (a module:
+    ``tf.version.VERSION`` ...) are one object here, since ``import ember`` stands for both."""
+
+    def __call__(self):
+        return __version__
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(importlib.import_module("ember.tf.version_info"), name)
+
+    def __dir__(self):
+        return sorted(n for n in dir(importlib.import_module("ember.tf.version_info"))
+                      if not n.startswith("_"))
+
+
+version = _Version("ember.version", _Version.__doc__)
 
 
 def __getattr__(name):

@@ -39,6 +39,17 @@ REFERENCE = {
     "linear": lambda x: x,
     "softmax": lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True),
     "log_softmax": lambda x: x - np.log(np.exp(x).sum(-1, keepdims=True)),
+    "celu": lambda x: np.where(x > 0, x, np.expm1(x)),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "log_sigmoid": lambda x: -np.log1p(np.exp(-x)),
+    "soft_shrink": lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0),
+    "sparse_plus": lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1) / 2, 0, 1),
+    # on X (steps of 0.5) the support is the two largest entries: tau = (sum of them - 1) / 2
+    "sparsemax": lambda x: np.maximum(x - (np.sort(x)[-2:].sum() - 1) / 2, 0),
+    "squareplus": lambda x: (x + np.sqrt(x * x + 4)) / 2,
+    "tanh_shrink": lambda x: x - np.tanh(x),
 }
 
 
@@ -100,3 +111,24 @@ def test_softmax_axis_and_logits_for_crossentropy():
     assert y._keras_logits is not None and y._keras_logits[0] == "softmax"
     np.testing.assert_allclose(activations.gelu(x, approximate=True).numpy(),
                                ember.ops.gelu(x).numpy())
+
+
+def test_activations_with_arguments():
+    x = np.linspace(-3, 3, 8).astype("float32")
+    np.testing.assert_allclose(activations.get("threshold")(x, 1.0, -5.0).numpy(),
+                               np.where(x > 1, x, -5.0))
+    np.testing.assert_allclose(activations.glu(x).numpy(),
+                               x[:4] / (1 + np.exp(-x[4:].astype("float64"))), rtol=1e-6)
+    np.testing.assert_allclose(activations.celu(x, alpha=2.0).numpy(),
+                               np.where(x > 0, x, 2 * np.expm1(x / 2)), rtol=1e-6)
+    np.testing.assert_allclose(activations.squareplus(x, b=1).numpy(),
+                               (x + np.sqrt(x * x + 1)) / 2, rtol=1e-6)
+    np.testing.assert_allclose(activations.hard_shrink(x, threshold=2).numpy(),
+                               np.where(np.abs(x) > 2, x, 0))
+    np.testing.assert_allclose(activations.soft_shrink(x, threshold=2).numpy(),
+                               np.sign(x) * np.maximum(np.abs(x) - 2, 0), rtol=1e-6)
+    m = activations.sparsemax(np.stack([x, x[::-1]]), axis=0).numpy()
+    np.testing.assert_allclose(m.sum(0), 1.0, rtol=1e-6)
+    for name in ("threshold", "glu"):
+        fn = activations.get(name)
+        assert activations.serialize(fn) == name and activations.deserialize(name) is fn

@@ -9,7 +9,8 @@ from ember import ops
 
 def test_variable_defaults_to_float32_and_converts():
     v = ember.Variable([1.0, 2.0], name="w")
-    assert v.dtype == np.float32 and v.shape == (2,) and v.name == "w" and v.trainable
+    assert v.dtype == np.float32 and v.shape == (2,) and v.trainable
+    assert v.name == "w:0" and v.path == "w"  # TensorFlow's name, Keras's path
     assert ember.Variable(np.ones(2)).dtype == np.float32
     assert ember.Variable(np.arange(3)).dtype == np.int64
     assert ember.Variable(np.ones(2), dtype="float64").dtype == np.float64

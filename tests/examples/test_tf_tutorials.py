@@ -44,20 +44,7 @@ OTHER_IMPORTS = {"gzip", "numpy", "os", "tempfile", "time"}
 
 # programs that fail on ember today: name -> (the program's line that fails, why). Strict, so
 # a fix shows up; and a program that fails anywhere else fails its test.
-EMBER_XFAIL = {
-    "variables_basics": (
-        "assert not isinstance(as_tensor, tf.Variable)",
-        "tf.convert_to_tensor(variable) returns the Variable itself, not a Tensor"),
-    "autodiff_basics": (
-        'assert watched == ["x0:0"], watched',
-        "tf.Variable(name='x0').name is 'x0' (Keras's name), not TensorFlow's 'x0:0'"),
-    "custom_layers": (
-        'assert trainable == ["train_me:0"], trainable',
-        "tf.Variable(name='train_me').name is 'train_me', not TensorFlow's 'train_me:0'"),
-    "data_pipeline": (
-        "total = dataset.reduce(0, lambda state, value: state + value).numpy()",
-        "Dataset.reduce returns a NumPy scalar, not a tensor"),
-}
+EMBER_XFAIL = {}
 
 
 def _number(stdout, pattern):

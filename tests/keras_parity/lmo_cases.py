@@ -50,11 +50,24 @@ def make_data(kind, shape, seed=0):
         labels = rng.integers(0, shape[-1], shape[:-1]).astype(np.int32)
         pred = 2 * normal if kind.endswith("logits") else _softmax(normal).astype(f32)
         return labels, pred
+    if kind == "sparse_embeddings":  # Circle: labels of 3 classes, unit-norm embeddings
+        labels = rng.integers(0, 3, shape[:-1]).astype(np.int32)
+        return labels, (normal / np.linalg.norm(normal, axis=-1, keepdims=True)).astype(f32)
+    if kind == "unit":  # Dice, Tversky: soft masks in [0, 1]
+        return (rng.uniform(size=shape) > 0.5).astype(f32), rng.uniform(0, 1, shape).astype(f32)
+    if kind == "class_ids":  # IoU: labels and predictions as ids of D classes
+        return (rng.integers(0, D, shape).astype(np.int32),
+                rng.integers(0, D, shape).astype(np.int32))
     if kind == "scores":  # binary labels, scores in [0, 1] with ties (confusion metrics)
         y_true = (rng.uniform(size=shape) > 0.5).astype(f32)
         return y_true, np.round(rng.uniform(size=shape), 1).astype(f32)
     if kind == "equal":  # Accuracy: labels and predictions that often coincide
         return rng.integers(0, 3, shape).astype(f32), rng.integers(0, 3, shape).astype(f32)
+    if kind == "ctc":  # CTC: labels (B, shape[1]) of classes 1.. padded with the blank 0
+        labels = rng.integers(1, shape[-1], shape[:2]).astype(np.int32)
+        # at most T - 1 labels, so that every target fits the T frames (repeats need a blank)
+        labels[np.arange(shape[1])[None, :] >= rng.integers(0, shape[1], (shape[0], 1))] = 0
+        return labels, 2 * normal
     raise ValueError(f"unknown data kind {kind!r}")
 
 
@@ -75,6 +88,7 @@ class LossCase:
 
 
 LOSS_CASES = {
+    "CTC": LossCase("ctc", "ctc", [{"_ranks": (3,)}]),
     "MeanSquaredError": LossCase("regression", "mean_squared_error"),
     "MeanAbsoluteError": LossCase("regression", "mean_absolute_error"),
     "MeanAbsolutePercentageError": LossCase("regression", "mean_absolute_percentage_error"),
@@ -99,6 +113,23 @@ LOSS_CASES = {
     "SparseCategoricalCrossentropy": LossCase("sparse", "sparse_categorical_crossentropy", [
         {}, {"from_logits": True, "_data": "sparse_logits"}, {"ignore_class": 0},
         {"ignore_class": 1, "from_logits": True, "_data": "sparse_logits"}]),
+    "BinaryFocalCrossentropy": LossCase("binary", "binary_focal_crossentropy", [
+        {}, {"apply_class_balancing": True, "alpha": 0.4}, {"gamma": 0.0},
+        {"gamma": 3.0, "from_logits": True, "_data": "binary_logits"},
+        {"label_smoothing": 0.1, "apply_class_balancing": True},
+        {"axis": 1, "_ranks": (3,)}]),
+    "CategoricalFocalCrossentropy": LossCase("categorical", "categorical_focal_crossentropy", [
+        {}, {"alpha": 0.5, "gamma": 1.0}, {"from_logits": True, "_data": "categorical_logits"},
+        {"label_smoothing": 0.1}, {"alpha": [0.1, 0.2, 0.3, 0.4]},
+        {"axis": 1, "_data": "prob", "_ranks": (3,)}]),
+    "CategoricalGeneralizedCrossEntropy": LossCase(
+        "sparse", "categorical_generalized_cross_entropy", [{"q": 0.5}, {"q": 0.2}]),
+    "Dice": LossCase("unit", "dice", [{}, {"axis": 1}, {"axis": (1, 2), "_ranks": (3,)}]),
+    "Tversky": LossCase("unit", "tversky", [{}, {"alpha": 0.3, "beta": 0.7},
+                                             {"axis": 1, "alpha": 0.7, "beta": 0.2}]),
+    "Circle": LossCase("sparse_embeddings", "circle", [
+        {"_ranks": (2,)}, {"gamma": 10.0, "margin": 0.25, "_ranks": (2,)},
+        {"remove_diagonal": False, "gamma": 5.0, "_ranks": (2,)}]),
 }
 
 #: registry entries that are not losses of their own, with the reason
@@ -119,12 +150,14 @@ LOSS_EXTRA_ALIASES = {"kullback_leibler_divergence", "logcosh"}
 @dataclass
 class MetricCase:
     """A metric class: ``variants`` are constructor kwargs (``_data``/``_shape`` override the
-    data kind and the ``(B, D)`` shape of each batch)."""
+    data kind and the ``(B, D)`` shape of each batch); ``weights``: the sample-weight shapes of
+    the second and third batches (the first has none)."""
 
     data: str
     variants: list = field(default_factory=lambda: [{}])
     shape: tuple = (B, D)
     xfail: dict = field(default_factory=dict)
+    weights: tuple = ((B,), (B, 1))
 
 
 _REG = "regression"
@@ -176,6 +209,55 @@ METRIC_CASES = {
         {"multi_label": True, "label_weights": [1.0, 0.5, 0.0, 2.0]},
         {"label_weights": [1.0, 0.5, 0.0, 2.0]},
         {"from_logits": True, "_data": "binary_logits"}]),
+    # Keras's F-scores take (batch,) weights only: (batch, 1) ones fail its update
+    "FBetaScore": MetricCase("categorical", [
+        {}, {"beta": 2.0}, {"beta": 0.5, "average": "macro"},
+        {"average": "micro", "beta": 2.0}, {"average": "weighted"},
+        {"threshold": 0.4, "_data": "binary"}, {"threshold": 0.6, "average": "micro",
+                                                 "_data": "binary"}], weights=((B,), (B,))),
+    "F1Score": MetricCase("categorical", [
+        {}, {"average": "micro"}, {"average": "macro"}, {"average": "weighted"},
+        {"threshold": 0.5, "_data": "binary"},
+        {"threshold": 0.3, "average": "weighted", "_data": "binary"}], weights=((B,), (B,))),
+    "R2Score": MetricCase(_REG, [
+        {}, {"class_aggregation": None}, {"class_aggregation": "variance_weighted_average"},
+        {"num_regressors": 2}, {"num_regressors": 3, "class_aggregation": None}]),
+    "PearsonCorrelation": MetricCase(_REG, [{}, {"axis": 1, "_shape": (B, T, D)}]),
+    "ConcordanceCorrelation": MetricCase(_REG, [{}, {"axis": 1, "_shape": (B, T, D)}]),
+    "PrecisionAtRecall": MetricCase("scores", [
+        {"recall": 0.5}, {"recall": 0.8, "num_thresholds": 7}, {"recall": 0.3, "class_id": 1},
+        {"recall": 0.6, "num_thresholds": 1}]),
+    "RecallAtPrecision": MetricCase("scores", [
+        {"precision": 0.5}, {"precision": 0.7, "num_thresholds": 11},
+        {"precision": 0.4, "class_id": 2}, {"precision": 0.5, "num_thresholds": 1}]),
+    "SensitivityAtSpecificity": MetricCase("scores", [
+        {"specificity": 0.5}, {"specificity": 0.9, "num_thresholds": 5},
+        {"specificity": 0.3, "class_id": 0}]),
+    "SpecificityAtSensitivity": MetricCase("scores", [
+        {"sensitivity": 0.5}, {"sensitivity": 0.2, "num_thresholds": 9},
+        {"sensitivity": 0.7, "class_id": 3}]),
+    # Keras's IoUs broadcast the weights to the flattened labels: one class id per sample
+    "IoU": MetricCase("class_ids", [
+        {"num_classes": D, "target_class_ids": [0, 2]},
+        {"num_classes": D, "target_class_ids": [1], "ignore_class": 3},
+        {"num_classes": D, "target_class_ids": [3, 1], "dtype": "float32"},
+        {"num_classes": D, "target_class_ids": [0, 1, 2], "sparse_y_pred": False,
+         "_data": "sparse", "_shape": (B, D)}], shape=(B,)),
+    "MeanIoU": MetricCase("class_ids", [
+        {"num_classes": D}, {"num_classes": D, "ignore_class": 0},
+        {"num_classes": D, "dtype": "float32"},
+        {"num_classes": D, "sparse_y_pred": False, "_data": "sparse", "_shape": (B, D)}],
+        shape=(B,)),
+    "BinaryIoU": MetricCase("binary", [
+        {}, {"target_class_ids": [1], "threshold": 0.3}, {"target_class_ids": [0]},
+        {"dtype": "float32", "threshold": 0.7}], shape=(B,)),
+    "OneHotIoU": MetricCase("categorical", [
+        {"num_classes": D, "target_class_ids": [0, 3]},
+        {"num_classes": D, "target_class_ids": [2], "dtype": "float32"},
+        {"num_classes": D, "target_class_ids": [1, 2], "ignore_class": 1}]),
+    "OneHotMeanIoU": MetricCase("categorical", [
+        {"num_classes": D}, {"num_classes": D, "dtype": "float32"},
+        {"num_classes": D, "ignore_class": 2}]),
 }
 
 METRIC_EXCLUDED = {
@@ -208,17 +290,68 @@ _COMMON = [{"weight_decay": 0.05}, {"clipnorm": 0.3}, {"clipvalue": 0.05},
 
 OPTIMIZER_CASES = {
     "SGD": OptimizerCase([{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
-                          {"learning_rate": 0.1, "momentum": 0.5, "weight_decay": 0.01}]
+                          {"learning_rate": 0.1, "momentum": 0.5, "weight_decay": 0.01},
+                          {"momentum": 0.9, "use_ema": True, "ema_momentum": 0.9},
+                          {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.9,
+                           "ema_overwrite_frequency": 2}]
                          + _COMMON),
     "Adam": OptimizerCase([{}, {"amsgrad": True}, {"beta_1": 0.5, "beta_2": 0.9,
-                                                   "epsilon": 1e-3}] + _COMMON),
-    "AdamW": OptimizerCase([{}, {"amsgrad": True}, {"weight_decay": 0.1}] + _COMMON[1:]),
+                                                   "epsilon": 1e-3},
+                           {"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}]
+                          + _COMMON),
+    "AdamW": OptimizerCase([{}, {"amsgrad": True}, {"weight_decay": 0.1},
+                            {"use_ema": True, "ema_momentum": 0.8, "ema_overwrite_frequency": 3,
+                             "clipnorm": 0.3}] + _COMMON[1:]),
     "RMSprop": OptimizerCase([{}, {"momentum": 0.9}, {"centered": True},
                               {"centered": True, "momentum": 0.5, "rho": 0.8}] + _COMMON),
     "Adagrad": OptimizerCase([{}, {"initial_accumulator_value": 0.5, "epsilon": 1e-3}]
                              + _COMMON),
     "Adamax": OptimizerCase([{}, {"beta_1": 0.8, "beta_2": 0.95}] + _COMMON),
     "Nadam": OptimizerCase([{}, {"beta_1": 0.8, "beta_2": 0.95}] + _COMMON),
+    "Adadelta": OptimizerCase([{}, {"rho": 0.8, "epsilon": 1e-3}, {"learning_rate": 1.0}]
+                              + _COMMON),
+    "Adafactor": OptimizerCase([{}, {"beta_2_decay": -0.5, "epsilon_2": 1e-2,
+                                     "clip_threshold": 0.5},
+                                {"learning_rate": 0.7},  # capped at 1 / sqrt(step)
+                                {"relative_step": False},
+                                # Adafactor's own update_step: the per-variable EMA
+                                {"use_ema": True, "ema_momentum": 0.9,
+                                 "ema_overwrite_frequency": 2}] + _COMMON),
+    "Ftrl": OptimizerCase([{}, {"learning_rate": 0.1, "l1_regularization_strength": 0.01,
+                                "l2_regularization_strength": 0.1,
+                                "l2_shrinkage_regularization_strength": 0.05, "beta": 0.5},
+                           {"learning_rate_power": -0.3, "initial_accumulator_value": 0.5},
+                           {"learning_rate_power": 0.0}] + _COMMON),
+    "Lamb": OptimizerCase([{}, {"beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3},
+                           {"use_ema": True, "ema_momentum": 0.7}] + _COMMON),
+    "Lion": OptimizerCase([{}, {"beta_1": 0.5, "beta_2": 0.9}, {"beta_1": 1.0}] + _COMMON),
+    "Muon": OptimizerCase([{}, {"nesterov": False, "momentum": 0.9, "ns_steps": 3},
+                           {"rms_rate": None, "learning_rate": 0.01},
+                           {"adam_lr_ratio": 0.1, "adam_weight_decay": 0.1,
+                            "weight_decay": None},
+                           {"exclude_layers": ["kern"]},  # the kernel takes AdamW steps
+                           {"muon_a": 2.0, "muon_b": -1.5, "muon_c": 0.5}] + _COMMON),
+    "ScheduleFreeAdamW": OptimizerCase([{}, {"warmup_steps": 3},
+                                        {"beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3}]
+                                       + _COMMON),
+}
+
+#: optimizers without a case: wrappers of other optimizers, compared with Keras in
+#: test_optimizer_wrappers_parity.py
+OPTIMIZER_EXCLUDED = {
+    "LossScaleOptimizer": "wraps an inner optimizer (test_optimizer_wrappers_parity.py)",
+    "MultiOptimizer": "dispatches to inner optimizers (test_optimizer_wrappers_parity.py)",
+    "OptimizerMap": "not an optimizer: MultiOptimizer's table (test_optimizer_wrappers_parity.py)",
+}
+
+#: registered optimizers that Keras 3.15's ``optimizers.get`` cannot resolve by name (its
+#: table of names lacks the class, or the class needs constructor arguments); the test checks
+#: that Keras's class of the same name exists instead
+OPTIMIZER_NOT_BY_NAME = {
+    "Lamb": "missing from keras.optimizers.get's table in Keras 3.15",
+    "LossScaleOptimizer": "needs `inner_optimizer`",
+    "MultiOptimizer": "needs `optimizer_map`",
+    "OptimizerMap": "needs `default_optimizer`",
 }
 
 #: optimizer variables whose names differ, ember name -> Keras name: Keras 3.15 creates Nadam's

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember import losses, registry
+from ember import check_gradients, losses, registry
 from ember.losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -341,3 +341,241 @@ def test_get_classes_and_errors():
         losses.get("sparse_categorical")
     with pytest.raises(ValueError, match="reduction"):
         MeanSquaredError(reduction="avg")
+
+
+# -- focal, overlap, circle and generalized crossentropy losses ---------------------------------
+def _ref_binary_focal(t, p, balance=False, alpha=0.25, gamma=2.0):
+    pc = np.clip(p, EPS, 1 - EPS)
+    bce = -(t * np.log(pc) + (1 - t) * np.log(1 - pc))
+    p_t = t * p + (1 - t) * (1 - p)
+    out = (1 - p_t) ** gamma * bce
+    if balance:
+        out = (t * alpha + (1 - t) * (1 - alpha)) * out
+    return out.mean(-1)
+
+
+def _ref_categorical_focal(t, p, alpha=0.25, gamma=2.0):
+    out = np.clip(p / p.sum(-1, keepdims=True), EPS, 1 - EPS)
+    return (alpha * (1 - out) ** gamma * -t * np.log(out)).sum(-1)
+
+
+def _ref_circle(labels, emb, gamma=80.0, margin=0.4, remove_diagonal=True):
+    """Circle loss, pair by pair."""
+    n = len(labels)
+    d = np.maximum(1 - emb @ emb.T, 0)
+    out = np.zeros(n)
+    for i in range(n):
+        pos = [j for j in range(n) if labels[j] == labels[i] and (j != i or not remove_diagonal)]
+        neg = [j for j in range(n) if labels[j] != labels[i]]
+        if not pos or not neg:
+            continue
+        sp = [-gamma * max(margin + d[i, j], 0) * (margin - d[i, j]) for j in pos]
+        sn = [gamma * max(1 + margin - d[i, j], 0) * (1 - margin - d[i, j]) for j in neg]
+        lse = np.log(np.sum(np.exp(sp))) + np.log(np.sum(np.exp(sn)))
+        out[i] = np.log1p(np.exp(lse))
+    return out
+
+
+BIN_T = (RNG.random((N, 3)) > 0.5).astype("float32")
+BIN_P = RNG.uniform(0.05, 0.95, (N, 3)).astype("float32")
+EMB_LABELS = np.array([0, 1, 0, 2, 1, 0])
+EMB = RNG.standard_normal((N, 5))
+EMB = (EMB / np.linalg.norm(EMB, axis=-1, keepdims=True)).astype("float32")
+
+
+def test_binary_focal_crossentropy_values():
+    t, p = BIN_T.astype("float64"), BIN_P.astype("float64")
+    np.testing.assert_allclose(_np(losses.binary_focal_crossentropy(BIN_T, BIN_P)),
+                               _ref_binary_focal(t, p), rtol=1e-5)
+    np.testing.assert_allclose(
+        _np(losses.binary_focal_crossentropy(BIN_T, BIN_P, apply_class_balancing=True,
+                                             alpha=0.3, gamma=1.5)),
+        _ref_binary_focal(t, p, balance=True, alpha=0.3, gamma=1.5), rtol=1e-5)
+    # gamma=0 is the binary crossentropy; from_logits applies a sigmoid first
+    np.testing.assert_allclose(_np(losses.binary_focal_crossentropy(BIN_T, BIN_P, gamma=0.0)),
+                               _np(losses.binary_crossentropy(BIN_T, BIN_P)), rtol=1e-6)
+    z = np.log(BIN_P / (1 - BIN_P))
+    np.testing.assert_allclose(
+        _np(losses.binary_focal_crossentropy(BIN_T, z, from_logits=True)),
+        _ref_binary_focal(t, p), rtol=1e-4)
+    smooth = t * 0.8 + 0.1
+    p_t = smooth * p + (1 - smooth) * (1 - p)
+    bce = -(smooth * np.log(p) + (1 - smooth) * np.log(1 - p))
+    np.testing.assert_allclose(
+        _np(losses.binary_focal_crossentropy(BIN_T, BIN_P, label_smoothing=0.2)),
+        ((1 - p_t) ** 2 * bce).mean(-1), rtol=1e-5)
+    loss = losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.3, gamma=1.5)
+    np.testing.assert_allclose(_np(loss(BIN_T, BIN_P, sample_weight=SW)),
+                               (_ref_binary_focal(t, p, True, 0.3, 1.5) * SW).mean(), rtol=1e-5)
+
+
+def test_categorical_focal_crossentropy_values():
+    t, p = ONE_HOT.astype("float64"), PROBS.astype("float64")
+    np.testing.assert_allclose(_np(losses.categorical_focal_crossentropy(ONE_HOT, PROBS)),
+                               _ref_categorical_focal(t, p), rtol=1e-5)
+    np.testing.assert_allclose(
+        _np(losses.categorical_focal_crossentropy(ONE_HOT, LOGITS, from_logits=True,
+                                                  alpha=0.5, gamma=1.0)),
+        _ref_categorical_focal(t, p, alpha=0.5, gamma=1.0), rtol=1e-4)
+    alpha = [0.1, 0.2, 0.3, 0.4]
+    np.testing.assert_allclose(
+        _np(losses.categorical_focal_crossentropy(ONE_HOT, PROBS, alpha=alpha)),
+        _ref_categorical_focal(t, p, alpha=np.array(alpha)), rtol=1e-5)
+    # gamma=0, alpha=1: the categorical crossentropy
+    np.testing.assert_allclose(
+        _np(losses.categorical_focal_crossentropy(ONE_HOT, PROBS, alpha=1.0, gamma=0.0,
+                                                  label_smoothing=0.1)),
+        _np(losses.categorical_crossentropy(ONE_HOT, PROBS, label_smoothing=0.1)), rtol=1e-5)
+    loss = losses.CategoricalFocalCrossentropy(reduction="sum")
+    np.testing.assert_allclose(_np(loss(ONE_HOT, PROBS)), _ref_categorical_focal(t, p).sum(),
+                               rtol=1e-5)
+
+
+def test_categorical_focal_crossentropy_one_class_warns():
+    with pytest.warns(SyntaxWarning, match="num_classes > 1"):
+        losses.categorical_focal_crossentropy(np.ones((3, 1)), np.full((3, 1), 0.5))
+
+
+def test_dice_and_tversky_values():
+    t, p = BIN_T.astype("float64"), BIN_P.astype("float64")
+    dice_all = 1 - 2 * (t * p).sum() / (t.sum() + p.sum() + EPS)
+    np.testing.assert_allclose(_np(losses.dice(BIN_T, BIN_P)), dice_all, rtol=1e-5)
+    dice_rows = 1 - 2 * (t * p).sum(1) / (t.sum(1) + p.sum(1) + EPS)
+    np.testing.assert_allclose(_np(losses.dice(BIN_T, BIN_P, axis=1)), dice_rows, rtol=1e-5)
+    tp, fp, fn = (t * p).sum(1), ((1 - p) * t).sum(1), (p * (1 - t)).sum(1)
+    np.testing.assert_allclose(_np(losses.tversky(BIN_T, BIN_P, alpha=0.3, beta=0.7, axis=1)),
+                               1 - tp / (tp + 0.3 * fp + 0.7 * fn + EPS), rtol=1e-5)
+    # alpha = beta = 0.5 is the Dice loss
+    np.testing.assert_allclose(_np(losses.tversky(BIN_T, BIN_P)), dice_all, rtol=1e-5)
+    np.testing.assert_allclose(_np(losses.Dice(axis=1, reduction="sum")(BIN_T, BIN_P)),
+                               dice_rows.sum(), rtol=1e-5)
+    np.testing.assert_allclose(_np(losses.Tversky(reduction=None)(BIN_T, BIN_P)), dice_all,
+                               rtol=1e-5)
+
+
+def test_circle_values_and_mask():
+    emb = EMB.astype("float64")
+    for kwargs in ({}, {"gamma": 10.0, "margin": 0.25}, {"remove_diagonal": False,
+                                                         "gamma": 5.0}):
+        expected = _ref_circle(EMB_LABELS, emb, **kwargs)
+        out = losses.circle(EMB_LABELS, EMB, **kwargs)
+        np.testing.assert_allclose(_np(out), expected, rtol=1e-4, atol=1e-6)
+        if kwargs.get("remove_diagonal", True):
+            # label 2 has one sample: no positive pair, loss 0, left out of the mean
+            assert _np(out)[3] == 0 and not out._keras_mask[3]
+        loss = losses.Circle(**kwargs)(EMB_LABELS.astype("float32"), EMB)
+        np.testing.assert_allclose(_np(loss), expected[expected > 0].mean(), rtol=1e-4)
+    # explicit references: the batch compared with other embeddings
+    ref = RNG.standard_normal((4, 5))
+    ref = (ref / np.linalg.norm(ref, axis=-1, keepdims=True)).astype("float32")
+    out = losses.circle(EMB_LABELS, EMB, ref_labels=np.array([0, 1, 2, 0]),
+                        ref_embeddings=ref, remove_diagonal=False)
+    assert out.shape == (N,) and np.isfinite(_np(out)).all()
+
+
+def test_categorical_generalized_cross_entropy_values():
+    p = PROBS.astype("float64")[np.arange(N), LABELS]
+    for q in (0.5, 0.2):
+        expected = (1 - p ** q) / q
+        np.testing.assert_allclose(
+            _np(losses.categorical_generalized_cross_entropy(LABELS, PROBS, q=q)), expected,
+            rtol=1e-5)
+        loss = losses.CategoricalGeneralizedCrossEntropy(q=q)
+        np.testing.assert_allclose(_np(loss(LABELS[:, None], PROBS, sample_weight=SW)),
+                                   (expected * SW).mean(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name,fn,y_true,y_pred", [
+    ("binary_focal", lambda t, p: losses.binary_focal_crossentropy(
+        t, p, apply_class_balancing=True, gamma=1.5, label_smoothing=0.1), BIN_T, BIN_P),
+    ("binary_focal_logits", lambda t, p: losses.binary_focal_crossentropy(
+        t, p, from_logits=True), BIN_T, 2 * BIN_P - 1),
+    ("categorical_focal", lambda t, p: losses.categorical_focal_crossentropy(
+        t, p, alpha=[0.1, 0.2, 0.3, 0.4]), ONE_HOT, PROBS),
+    ("categorical_focal_logits", lambda t, p: losses.categorical_focal_crossentropy(
+        t, p, from_logits=True, label_smoothing=0.1), ONE_HOT, LOGITS),
+    ("dice", lambda t, p: losses.dice(t, p, axis=1), BIN_T, BIN_P),
+    ("tversky", lambda t, p: losses.tversky(t, p, alpha=0.3, beta=0.7), BIN_T, BIN_P),
+    ("circle", lambda t, p: losses.circle(t, p, gamma=5.0), EMB_LABELS, EMB),
+    ("generalized_ce", lambda t, p: losses.categorical_generalized_cross_entropy(t, p, q=0.3),
+     LABELS, PROBS),
+])
+def test_new_losses_gradients(name, fn, y_true, y_pred):
+    """Finite differences w.r.t. y_pred (float64), then float32 outputs and gradients."""
+    check_gradients(lambda p: fn(y_true, p), [y_pred], tolerance=1e-5)
+    w = ember.Variable(y_pred)
+    with ember.GradientTape() as tape:
+        value = ember.ops.sum(fn(y_true, w))
+    grad = tape.gradient(value, w)
+    assert value.dtype == np.float32 and grad.dtype == np.float32
+    assert np.isfinite(grad.numpy()).all()
+
+
+def test_circle_gradient_finite_without_positive_pairs():
+    """A sample alone in its class has loss 0 and contributes a zero, finite gradient."""
+    labels = np.array([0, 1, 2, 1])
+    w = ember.Variable(EMB[:4])
+    with ember.GradientTape() as tape:
+        value = losses.Circle(gamma=5.0)(labels, w)
+    grad = tape.gradient(value, w).numpy()
+    assert np.isfinite(grad).all() and np.isfinite(_np(value))
+
+
+@pytest.mark.parametrize("fn,y_true,y_pred,match", [
+    (losses.binary_focal_crossentropy, np.zeros((N, 3)), np.zeros((N, 5)), "3.*5"),
+    (losses.categorical_focal_crossentropy, np.zeros((N, 3)), np.zeros((N, 5)), "3.*5"),
+    (losses.dice, np.zeros((N, 3)), np.zeros((N, 5)), "3.*5"),
+    (losses.tversky, np.zeros((N, 3)), np.zeros((N, 5)), "3.*5"),
+    (losses.circle, np.zeros((N, 3)), np.zeros((N, 5)), r"\(6, 3\)"),
+    (losses.circle, np.zeros((N,)), np.zeros((N, 2, 5)), r"\(6, 2, 5\)"),
+    (lambda t, p: losses.categorical_generalized_cross_entropy(t, p, q=0.5),
+     np.zeros((N, 3)), np.zeros((N, 5)), r"\(6, 3\)"),
+])
+def test_new_losses_shape_errors(fn, y_true, y_pred, match):
+    with pytest.raises(ValueError, match=match):
+        fn(y_true, y_pred)
+
+
+def test_new_losses_argument_errors():
+    for q in (0.0, 1.0, -0.5):
+        with pytest.raises(ValueError, match="q must be in the interval"):
+            losses.CategoricalGeneralizedCrossEntropy(q=q)
+    with pytest.raises(ValueError, match="axis"):
+        losses.categorical_focal_crossentropy(ONE_HOT, PROBS, axis=True)
+
+
+@pytest.mark.parametrize("loss", [
+    losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.4, gamma=3.0),
+    losses.CategoricalFocalCrossentropy(alpha=[0.1, 0.9], from_logits=True),
+    losses.Dice(axis=(1, 2), reduction="sum"), losses.Tversky(alpha=0.2, beta=0.8),
+    losses.Circle(gamma=40.0, margin=0.3, remove_diagonal=False),
+    losses.CategoricalGeneralizedCrossEntropy(q=0.7, name="gce"),
+])
+def test_new_losses_round_trip(loss):
+    config = loss.get_config()
+    rebuilt = type(loss).from_config(config)
+    assert rebuilt.get_config() == config
+    assert isinstance(losses.get(type(loss).__name__), type(loss))
+    assert isinstance(losses.deserialize(losses.serialize(loss)), type(loss))
+
+
+@pytest.mark.parametrize("make", [lambda: losses.Circle(gamma=5.0),
+                                  lambda: losses.CategoricalGeneralizedCrossEntropy(q=0.4)])
+def test_label_dependent_losses_under_tf_function(make):
+    """Their masks come from the labels' values: a tf.function must not freeze them (it runs
+    such a call eagerly, with a warning)."""
+    loss = make()
+    y_pred = EMB if isinstance(loss, losses.Circle) else PROBS
+
+    @ember.function
+    def step(labels, pred):
+        return loss(labels, pred)
+
+    first = np.array([0, 1, 0, 2, 1, 0], "float32")
+    with pytest.warns(UserWarning, match="labels' values"):  # once, when it first traces
+        np.testing.assert_allclose(_np(step(first, y_pred)), _np(loss(first, y_pred)),
+                                   rtol=1e-6)
+    for labels in ([1, 1, 0, 0, 2, 2], [0, 0, 0, 1, 1, 1]):
+        labels = np.array(labels, "float32")
+        np.testing.assert_allclose(_np(step(labels, y_pred)), _np(loss(labels, y_pred)),
+                                   rtol=1e-6)

@@ -109,3 +109,135 @@ def test_softmax_stable_and_float32():
 def test_softmax_bad_axis():
     with pytest.raises(ValueError, match="softmax: axis 2 is out of range"):
         ops.softmax(np.ones((2, 3)), axis=2)
+
+
+# -- Keras 3's newer activations ------------------------------------------------------------------
+NEW_ACTIVATIONS = {
+    "celu": (ops.celu, lambda x: np.where(x > 0, x, np.expm1(x))),
+    "celu_alpha": (lambda x: ops.celu(x, alpha=0.5),
+                   lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5))),
+    "hard_tanh": (ops.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    "hard_shrink": (ops.hard_shrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "hard_shrink_t": (lambda x: ops.hard_shrink(x, threshold=1.5),
+                      lambda x: np.where(np.abs(x) > 1.5, x, 0)),
+    "soft_shrink": (ops.soft_shrink, lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0)),
+    "soft_shrink_t": (lambda x: ops.soft_shrink(x, threshold=1.5),
+                      lambda x: np.sign(x) * np.maximum(np.abs(x) - 1.5, 0)),
+    "sparse_plus": (ops.sparse_plus, lambda x: np.where(
+        x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    "sparse_sigmoid": (ops.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "squareplus": (ops.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    "squareplus_b": (lambda x: ops.squareplus(x, b=0.5), lambda x: (x + np.sqrt(x * x + 0.5)) / 2),
+    "tanh_shrink": (ops.tanh_shrink, lambda x: x - np.tanh(x)),
+    "threshold": (lambda x: ops.threshold(x, 0.2, -2.0), lambda x: np.where(x > 0.2, x, -2.0)),
+    "glu": (ops.glu, lambda x: x[..., :x.shape[-1] // 2] * _sigmoid(x[..., x.shape[-1] // 2:])),
+}
+
+
+def _new_inputs(shape, seed):
+    # away from every kink: 0, +-0.2, +-0.5, +-1, +-1.5
+    x = rand(shape, seed, -3, 3)
+    for kink in (0.0, 0.2, 0.5, 1.0, 1.5):
+        for k in (kink, -kink):
+            x = np.where(np.abs(x - k) < 0.05, x + 0.1, x)
+    return x
+
+
+@pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
+@pytest.mark.parametrize("shape", [(6,), (3, 4)], ids=str)
+def test_new_activation_forward_and_gradient(name, shape):
+    op, ref = NEW_ACTIVATIONS[name]
+    x = _new_inputs(shape, seed=len(shape))
+    close(op(x).data, ref(x), rtol=1e-6, atol=1e-12)
+    assert_grads(op, x)
+
+
+@pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
+def test_new_activation_float32(name):
+    op, ref = NEW_ACTIVATIONS[name]
+    x = _new_inputs((3, 4), seed=1)
+    y, (g,) = float32_run(op, x)
+    close(y.data, ref(x), rtol=1e-5, atol=1e-6)
+    assert g is not None
+
+
+@pytest.mark.parametrize("name", ["celu", "hard_shrink", "soft_shrink", "sparse_plus",
+                                  "sparse_sigmoid", "squareplus", "tanh_shrink", "sparsemax"])
+def test_new_activation_integers_become_floatx(name):
+    y = getattr(ops, name)(np.array([-2, 0, 1, 3], dtype="int32"))
+    assert y.dtype == np.float32
+    close(y.data, getattr(ops, name)(np.array([-2.0, 0, 1, 3])).data, rtol=1e-6)
+
+
+def test_hard_tanh_and_threshold_keep_integers():
+    x = np.array([-2, 0, 1, 3], dtype="int32")
+    assert ops.hard_tanh(x).dtype == np.int32
+    np.testing.assert_array_equal(ops.hard_tanh(x).numpy(), [-1, 0, 1, 1])
+    assert ops.threshold(x, 0, 5).dtype == np.int32
+    assert ops.threshold(x, 0, 0.5).dtype == np.float32
+    np.testing.assert_array_equal(ops.threshold(x, 0, 0.5).numpy(), [0.5, 0.5, 1, 3])
+
+
+def test_new_activations_stable_for_large_inputs():
+    x = ember.Variable(np.array([-1e4, -50.0, 50.0, 1e4], dtype="float32"))
+    for op in (ops.celu, ops.squareplus, ops.tanh_shrink, ops.sparse_plus):
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            with ember.GradientTape() as tape:
+                y = ops.sum(op(x))
+            g = tape.gradient(y, x)
+        assert np.all(np.isfinite(g.numpy())) and np.all(np.isfinite(y.numpy()))
+
+
+def test_glu_axis_and_errors():
+    x = rand((4, 3), 2)
+    close(ops.glu(x, axis=0).data, x[:2] * _sigmoid(x[2:]))
+    assert_grads(lambda t: ops.glu(t, axis=0), x)
+    with pytest.raises(ValueError, match=r"glu: axis -1 of an input of shape \(4, 3\) must "
+                                         r"have an even size"):
+        ops.glu(x)
+    with pytest.raises(ValueError, match="glu: axis 2 is out of range"):
+        ops.glu(x, axis=2)
+
+
+def test_squareplus_rejects_negative_b():
+    with pytest.raises(ValueError, match=r"squareplus: b must be >= 0. Received: b=-1"):
+        ops.squareplus(np.ones(3), b=-1)
+
+
+def _sparsemax_reference(z):
+    """Sparsemax of each row by bisection on tau: sum(max(z - tau, 0)) = 1 (a different
+    algorithm from ember's sort-based one)."""
+    rows = np.array(z).reshape(-1, z.shape[-1])
+    out = np.empty_like(rows)
+    for i, row in enumerate(rows):
+        lo, hi = row.max() - 1, row.max()
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if np.maximum(row - mid, 0).sum() > 1 else (lo, mid)
+        out[i] = np.maximum(row - (lo + hi) / 2, 0)
+    return out.reshape(z.shape)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_sparsemax_values_and_gradient(axis):
+    x = rand((3, 4, 5), 5, -2, 2)
+    y = ops.sparsemax(x, axis=axis).data
+    close(y, np.moveaxis(_sparsemax_reference(np.moveaxis(x, axis, -1)), -1, axis), atol=1e-9)
+    close(y.sum(axis=axis), 1.0)
+    assert (y == 0).any()  # sparse: some exact zeros
+    assert_grads(lambda t: ops.sparsemax(t, axis=axis), x)
+
+
+def test_sparsemax_ties_and_float32():
+    close(ops.sparsemax(np.array([[1.0, 1.0, 1.0], [3.0, 1.0, -1.0]])).data,
+          [[1 / 3, 1 / 3, 1 / 3], [1, 0, 0]])
+    y, (g,) = float32_run(ops.sparsemax, rand((2, 6), 3, -2, 2))
+    close(y.data.sum(-1), 1.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="sparsemax: axis 3 is out of range"):
+        ops.sparsemax(np.ones((2, 3)), axis=3)
+
+
+def test_new_activations_in_ops_nn():
+    for name in ("celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus",
+                 "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"):
+        assert getattr(ops.nn, name) is getattr(ops, name)

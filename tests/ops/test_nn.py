@@ -222,3 +222,232 @@ dropout moments stop_gradient flip cumsum
 @pytest.mark.parametrize("name", ISSUE_OPS)
 def test_every_op_of_the_engine_issue_exists(name):
     assert callable(getattr(ops, name))
+
+
+# -- normalizations -----------------------------------------------------------------------------
+def test_batch_normalization_values_gradients_and_errors():
+    x = rand((2, 3, 4), 1)
+    mean, var = rand((3,), 2), rand((3,), 3, 0.5, 2)
+    offset, scale = rand((3,), 4), rand((3,), 5)
+    b = (1, 3, 1)
+    ref = (x - mean.reshape(b)) / np.sqrt(var.reshape(b) + 1e-3) * scale.reshape(b) \
+        + offset.reshape(b)
+    close(ops.batch_normalization(x, mean, var, 1, offset, scale).data, ref)
+    close(ops.batch_normalization(x, mean, var, axis=1).data,
+          (x - mean.reshape(b)) / np.sqrt(var.reshape(b) + 1e-3))
+    assert_grads(lambda *t: ops.batch_normalization(t[0], *t[1:3], 1, *t[3:]),
+                 x, mean, var, offset, scale)
+    float32_run(lambda t: ops.batch_normalization(t, mean, var, 1, offset, scale), x)
+    with pytest.raises(ValueError, match=r"batch_normalization: a parameter of shape \(4,\) "
+                                         r"does not match the input of shape \(2, 3, 4\)"):
+        ops.batch_normalization(x, np.zeros(4), np.ones(4), axis=1)
+    close(ops.batch_normalization(x, mean.reshape(b), var.reshape(b), 1).data,
+          ops.batch_normalization(x, mean, var, 1).data)  # full rank: broadcast as it is
+    with pytest.raises(ValueError, match="batch_normalization: axis 3 is out of range"):
+        ops.batch_normalization(x, mean, var, axis=3)
+
+
+@pytest.mark.parametrize("axis", [-1, 1, (1, 2), (0, 2)], ids=str)
+def test_layer_normalization_values_and_gradients(axis):
+    x = rand((2, 3, 4), 1)
+    axes = (axis,) if isinstance(axis, int) else axis
+    pshape = tuple(x.shape[a] for a in axes)
+    gamma, beta = rand(pshape, 2), rand(pshape, 3)
+    bshape = tuple(n if i in [a % 3 for a in axes] else 1 for i, n in enumerate(x.shape))
+    m, v = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    ref = (x - m) / np.sqrt(v + 1e-7) * gamma.reshape(bshape) + beta.reshape(bshape)
+    close(ops.layer_normalization(x, gamma, beta, axis=axis).data, ref, rtol=1e-6, atol=1e-9)
+    close(ops.layer_normalization(x, axis=axis, epsilon=0.5).data, (x - m) / np.sqrt(v + 0.5))
+    assert_grads(lambda *t: ops.layer_normalization(*t, axis=axis), x, gamma, beta)
+    y, _ = float32_run(lambda t: ops.layer_normalization(t, gamma, beta, axis=axis), x)
+
+
+def test_layer_normalization_rms_scaling_and_errors():
+    x, gamma = rand((2, 5), 1), rand((5,), 2)
+    close(ops.layer_normalization(x, gamma, rms_scaling=True).data,
+          x / np.sqrt(x.var(-1, keepdims=True) + 1e-7) * gamma)
+    with pytest.raises(TypeError, match=r"layer_normalization: unexpected arguments \['bad'\]"):
+        ops.layer_normalization(x, bad=1)
+    with pytest.raises(ValueError, match=r"layer_normalization: a parameter of shape \(4,\)"):
+        ops.layer_normalization(x, np.ones(4))
+
+
+@pytest.mark.parametrize("axis", [-1, (0, 1)], ids=str)
+def test_rms_normalization(axis):
+    x = rand((3, 4), 1)
+    scale = rand((4,), 2)
+    ms = (x * x).mean(axis=axis, keepdims=True)
+    close(ops.rms_normalization(x, scale, axis=axis).data, x / np.sqrt(ms + 1e-7) * scale)
+    close(ops.rms_normalization(x, axis=axis, epsilon=0.3).data, x / np.sqrt(ms + 0.3))
+    assert_grads(lambda *t: ops.rms_normalization(*t, axis=axis), x, scale)
+    float32_run(lambda t: ops.rms_normalization(t, scale, axis=axis), x)
+    assert ops.rms_normalization(np.array(2.0)).shape == (1,)  # a scalar becomes a vector
+    assert ops.rms_normalization(np.arange(4)).dtype == np.float32
+
+
+# -- image ops ----------------------------------------------------------------------------------
+def test_psnr():
+    a, b = rand((2, 4, 4), 1, 0, 1), rand((2, 4, 4), 2, 0, 1)
+    ref = 20 * np.log10(1.0) - 10 * np.log10(((a - b) ** 2).mean())
+    close(ops.psnr(a, b, 1.0).data, ref)
+    close(ops.psnr(a * 255, b * 255, 255).data, ref)
+    assert_grads(lambda s, t: ops.psnr(s, t, 2.0), a, b)
+    y, _ = float32_run(lambda s, t: ops.psnr(s, t, 1.0), a, b)
+    assert y.shape == ()
+    with pytest.raises(ValueError, match=r"psnr: input shapes \(2, 4, 4\) and \(4, 4\) must "
+                                         "match"):
+        ops.psnr(a, b[0], 1.0)
+
+
+def _depth_to_space_reference(x, b, fmt):
+    """Channels last: block-major channels (TensorFlow's order: row, column, channel);
+    channels first: channel-major (PyTorch's pixel shuffle), as Keras does for each."""
+    if fmt == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+    n, h, w, c = x.shape
+    new_c = c // (b * b)
+    out = np.empty((n, h * b, w * b, new_c), x.dtype)
+    for i in range(h * b):
+        for j in range(w * b):
+            block = (i % b) * b + j % b
+            for k in range(new_c):
+                ch = block * new_c + k if fmt == "channels_last" else k * b * b + block
+                out[:, i, j, k] = x[:, i // b, j // b, ch]
+    return out if fmt == "channels_last" else np.moveaxis(out, -1, 1)
+
+
+@pytest.mark.parametrize("fmt", ["channels_last", "channels_first"])
+def test_depth_to_space_and_space_to_depth(fmt):
+    x = rand((2, 3, 2, 8), 1)
+    if fmt == "channels_first":
+        x = np.moveaxis(x, -1, 1)
+    ref = _depth_to_space_reference(x, 2, fmt)
+    y = ops.depth_to_space(x, 2, data_format=fmt)
+    close(y.data, ref)
+    close(ops.space_to_depth(ref, 2, data_format=fmt).data, x)
+    assert_grads(lambda t: ops.depth_to_space(t, 2, data_format=fmt), x)
+    assert_grads(lambda t: ops.space_to_depth(t, 2, data_format=fmt), ref)
+
+
+def test_depth_and_space_errors():
+    with pytest.raises(ValueError, match=r"depth_to_space: the number of channels \(6\) must "
+                                         r"be divisible by block_size\*\*2 \(4\)"):
+        ops.depth_to_space(np.ones((1, 2, 2, 6)), 2)
+    with pytest.raises(ValueError, match=r"space_to_depth: height \(3\) and width \(4\) must "
+                                         r"be divisible by block_size \(2\)"):
+        ops.space_to_depth(np.ones((1, 3, 4, 1)), 2)
+    with pytest.raises(ValueError, match=r"depth_to_space: expected a 4-D input"):
+        ops.depth_to_space(np.ones((2, 4, 4)), 2)
+    with pytest.raises(ValueError, match="space_to_depth: data_format must be"):
+        ops.space_to_depth(np.ones((1, 2, 2, 1)), 2, data_format="NHWC")
+    with pytest.raises(ValueError, match="block_size must be >= 1"):
+        ops.depth_to_space(np.ones((1, 2, 2, 1)), 0)
+
+
+def _adaptive_reference(x, sizes, reduce):
+    """Channels-last adaptive pooling with PyTorch's windows, box by box."""
+    spatial = x.shape[1:-1]
+    out = np.empty((x.shape[0], *sizes, x.shape[-1]))
+    for idx in np.ndindex(*sizes):
+        box = tuple(slice((i * n) // o, -((-(i + 1) * n) // o))
+                    for i, n, o in zip(idx, spatial, sizes))
+        out[(slice(None), *idx)] = reduce(x[(slice(None), *box)], axis=tuple(
+            range(1, 1 + len(sizes))))
+    return out
+
+
+@pytest.mark.parametrize("op,reduce", [(ops.adaptive_average_pool, np.mean),
+                                       (ops.adaptive_max_pool, np.max)], ids=["avg", "max"])
+@pytest.mark.parametrize("shape,size", [((2, 7, 3), (3,)), ((1, 5, 7, 2), (2, 4)),
+                                        ((1, 4, 5, 3, 2), (3, 2, 3))], ids=str)
+def test_adaptive_pools(op, reduce, shape, size):
+    x = rand(shape, 1)
+    close(op(x, size).data, _adaptive_reference(x, size, reduce))
+    cf = np.moveaxis(x, -1, 1)
+    close(op(cf, size, data_format="channels_first").data,
+          np.moveaxis(_adaptive_reference(x, size, reduce), -1, 1))
+    assert_grads(lambda t: op(t, size), x)
+    float32_run(lambda t: op(t, size), x)
+
+
+def test_adaptive_pool_int_size_and_errors():
+    x = rand((1, 6, 6, 1), 1)
+    close(ops.adaptive_average_pool(x, 3).data, _adaptive_reference(x, (3, 3), np.mean))
+    with pytest.raises(ValueError, match=r"adaptive_max_pool: expected a 3-D, 4-D or 5-D "
+                                         r"input.*\(6, 6\)"):
+        ops.adaptive_max_pool(np.ones((6, 6)), 2)
+    with pytest.raises(ValueError, match="adaptive_average_pool: output_size must be"):
+        ops.adaptive_average_pool(x, (2, 0))
+
+
+def _unfold_reference(x, k, d, p, s):
+    n, c, h, w = x.shape
+    xp_ = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    out = np.empty((n, c, k[0], k[1], oh, ow))
+    for i in range(k[0]):
+        for j in range(k[1]):
+            for a in range(oh):
+                for b in range(ow):
+                    out[:, :, i, j, a, b] = xp_[:, :, a * s[0] + i * d[0], b * s[1] + j * d[1]]
+    return out.reshape(n, c * k[0] * k[1], oh * ow)
+
+
+GEOMETRIES = [((2, 2), (1, 1), (0, 0), (1, 1)), ((3, 2), (2, 1), (1, 0), (2, 1)),
+              ((2, 3), (1, 1), (1, 1), (2, 2))]
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
+def test_unfold_and_fold(geometry):
+    k, d, p, s = geometry
+    kwargs = {"kernel_size": k, "dilation": d, "padding": p, "stride": s}
+    x = rand((2, 3, 6, 5), 1)
+    cols = ops.unfold(x, **kwargs)
+    close(cols.data, _unfold_reference(x, k, d, p, s))
+    assert_grads(lambda t: ops.unfold(t, **kwargs), x)
+    # fold is the adjoint of unfold: <unfold(x), c> == <x, fold(c)>
+    c = rand(cols.shape, 2)
+    folded = ops.fold(c, (6, 5), **kwargs)
+    close((cols.data * c).sum(), (x * folded.data).sum())
+    assert_grads(lambda t: ops.fold(t, (6, 5), **kwargs), c)
+    float32_run(lambda t: ops.fold(t, (6, 5), **kwargs), c)
+
+
+def test_fold_and_unfold_errors():
+    with pytest.raises(ValueError, match=r"unfold: expected a 4-D input \(N, C, H, W\)"):
+        ops.unfold(np.ones((3, 4, 4)), 2)
+    with pytest.raises(ValueError, match=r"unfold: the kernel \(5, 5\)"):
+        ops.unfold(np.ones((1, 1, 4, 4)), 5)
+    with pytest.raises(ValueError, match=r"fold: expected a 3-D input"):
+        ops.fold(np.ones((1, 4, 4, 1)), 4, 2)
+    with pytest.raises(ValueError, match=r"fold: an input of shape \(1, 4, 8\) does not match "
+                                         r"output_size \(4, 4\)"):
+        ops.fold(np.ones((1, 4, 8)), 4, 2)
+    with pytest.raises(ValueError, match="unfold: stride must be"):
+        ops.unfold(np.ones((1, 1, 4, 4)), 2, stride=0)
+
+
+def test_polar():
+    r, theta = rand((2, 3), 1, 0, 2), rand((2, 3), 2, -3, 3)
+    z = ops.polar(r.astype("float32"), theta.astype("float32"))
+    assert z.dtype == np.complex64
+    close(z.data, r * np.exp(1j * theta), rtol=1e-5, atol=1e-6)
+    assert ops.polar(r, theta).dtype == np.complex128
+    v = ember.Variable(r.astype("float32"))
+    with ember.GradientTape() as tape:
+        y = ops.polar(v, theta.astype("float32"))
+    with pytest.raises(NotImplementedError, match="polar: gradients through complex results"):
+        tape.gradient(y, v)
+
+
+def test_half_precision_normalizes_in_float32():
+    x = (rand((2, 6), 1) * 100).astype("float16")
+    ref = ops.layer_normalization(x.astype("float32")).numpy().astype("float16")
+    y = ops.layer_normalization(x)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y.numpy(), ref)
+    r = ops.rms_normalization(x)
+    assert r.dtype == np.float16
+    np.testing.assert_array_equal(
+        r.numpy(), ops.rms_normalization(x.astype("float32")).numpy().astype("float16"))

@@ -403,8 +403,8 @@ def test_apply_without_variables_and_errors():
         SGD().build([ember.Variable(np.zeros(2, "int64"))])
     with pytest.raises(ValueError, match="momentum"):
         SGD(momentum=2.0)
-    with pytest.raises(ValueError, match="not supported"):
-        Adam(use_ema=True)
+    with pytest.raises(ValueError, match="ema_momentum"):
+        Adam(use_ema=True, ema_momentum=1.5)
     with pytest.raises(ValueError, match="not recognized"):
         Adam(foo=1)
 

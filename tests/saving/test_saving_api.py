@@ -292,6 +292,16 @@ def test_clone_model_has_fresh_weights():
     assert f_clone.predict(np.ones((1, 3), "float32"), verbose=0).shape == (1, 2)
 
 
+def test_clone_of_a_compiled_model_is_compiled_alike():
+    model = _mlp()
+    model.compile(optimizer=ember.optimizers.Adam(0.05), loss="mae", metrics=["mse"])
+    clone = ember.models.clone_model(model)
+    assert clone.compiled and clone.loss == "mae"
+    assert clone.optimizer is not model.optimizer
+    assert clone.get_compile_config() == model.get_compile_config()
+    assert not ember.models.clone_model(_mlp()).compiled
+
+
 # -- legacy .h5 ----------------------------------------------------------------------------------
 def test_legacy_h5_without_config_says_to_use_load_weights(tmp_path):
     with h5py.File(tmp_path / "w.h5", "w") as f:

@@ -34,12 +34,12 @@ class Sequential(Module):
 
 def test_variable_and_submodule_order_is_tensorflows():
     m = Sequential(name="the_model")
-    # TensorFlow: ['Variable:0', 'l0:0', 'da:0', 'db:0', 'b:0', 'w:0', 'b:0', 'w:0', 'b:0', 'w:0']
-    assert [v.name for v in m.variables] == ["aaa", "l0", "da", "db", "b", "w", "b", "w", "b",
-                                             "w"]
-    assert [v.name for v in m.trainable_variables] == ["l0", "da", "db", "b", "w", "b", "w",
-                                                       "b", "w"]
-    assert [v.name for v in m.non_trainable_variables] == ["aaa"]
+    # TensorFlow's order and names (a variable's name ends in ":0", as TensorFlow's)
+    assert [v.name for v in m.variables] == ["aaa:0", "l0:0", "da:0", "db:0", "b:0", "w:0",
+                                             "b:0", "w:0", "b:0", "w:0"]
+    assert [v.name for v in m.trainable_variables] == ["l0:0", "da:0", "db:0", "b:0", "w:0",
+                                                       "b:0", "w:0", "b:0", "w:0"]
+    assert [v.name for v in m.non_trainable_variables] == ["aaa:0"]
     assert [s.name for s in m.submodules] == ["d1", "d2", "tup"]
     assert isinstance(m.variables, tuple) and isinstance(m.submodules, tuple)
     assert m.variables[4] is m.dense_1.b
@@ -55,7 +55,7 @@ def test_depth_first_submodules_and_dedup():
     a.cycle = a
     # TensorFlow: submodules b, c, then d; variables av, bv, dv, cv
     assert [s.name for s in a.submodules] == ["b", "c", "d"]
-    assert [v.name for v in a.variables] == ["av", "bv", "dv", "cv"]
+    assert [v.name for v in a.variables] == ["av:0", "bv:0", "dv:0", "cv:0"]
 
 
 def test_state_added_later_and_mutated_lists_are_found():

@@ -75,8 +75,9 @@ def test_unregistered_module_loads_as_restored_object(tmp_path):
     loaded = saved_model.load(str(tmp_path / "m"))
     assert float(loaded.v) == 2.0 and loaded.units == 3 and loaded.label == "scaler"
     np.testing.assert_array_equal(loaded.w[0].numpy(), [1.0, 2.0])
-    assert [v.name for v in loaded.variables] == ["frozen", "v", "w0"]
-    assert [v.name for v in loaded.trainable_variables] == ["v", "w0"]
+    # TensorFlow: restored variables keep their names, ":0" included
+    assert [v.name for v in loaded.variables] == ["frozen:0", "v:0", "w0:0"]
+    assert [v.name for v in loaded.trainable_variables] == ["v:0", "w0:0"]
     with pytest.raises(TypeError, match="restored without its class.*register"):
         loaded(1.0)
     with pytest.raises(AttributeError):

@@ -53,6 +53,8 @@ def test_resize_options_and_errors():
         tf.image.resize(np.ones((2, 2)), [3, 3])
     with pytest.raises(ValueError, match="bicubic"):
         tf.image.resize(IMGS, [3, 3], method="bicubic")
+    with pytest.raises(ValueError, match="area"):
+        tf.image.resize(IMGS, [3, 3], method="area")
     with pytest.raises(ValueError):
         tf.image.resize(IMGS, [3, 3], method="cubic-ish")
     padded = tf.image.resize_with_pad(IMGS[0], 6, 6)
@@ -180,3 +182,29 @@ def test_total_variation_gradients_and_psnr():
     a = np.zeros((2, 2, 1), "float32")
     b = np.full((2, 2, 1), 0.1, "float32")
     assert np.isclose(float(tf.image.psnr(a, b, 1.0)), 10 * np.log10(1 / 0.01), rtol=1e-5)
+
+
+def test_resize_kernels_and_antialias_share_keras_ops_image_resize():
+    # TensorFlow's antialiased resize and its Lanczos kernels are the scale-and-translate
+    # resampler of keras.ops.image.resize (one implementation in ember)
+    x = np.random.default_rng(3).random((2, 8, 9, 2)).astype("float32")
+    for method, antialias in [("bilinear", True), ("lanczos3", False), ("lanczos5", True),
+                              ("bicubic", True)]:
+        got = tf.image.resize(x, [3, 5], method=method, antialias=antialias)
+        want = tf.ops.image.resize(x, (3, 5), interpolation=method, antialias=antialias)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-6)
+    # antialias halving: each output averages a 4-pixel triangle window (1, 3, 3, 1) / 8
+    row = np.arange(8, dtype="float32").reshape(1, 8, 1)
+    half = _np(tf.image.resize(row, [1, 4], antialias=True))[0, :, 0]
+    # output i is centred on input 2i + 0.5: taps 2i - 1 .. 2i + 2 (clipped at the borders)
+    w = np.array([[3, 3, 1, 0, 0, 0, 0, 0], [0, 1, 3, 3, 1, 0, 0, 0], [0, 0, 0, 1, 3, 3, 1, 0],
+                  [0, 0, 0, 0, 0, 1, 3, 3]], dtype="float64")
+    np.testing.assert_allclose(half, (w / w.sum(1, keepdims=True)) @ np.arange(8), rtol=1e-6)
+
+
+def test_rgb_to_grayscale_integer_images_scale_through_floats():
+    rgb = np.array([[[200, 100, 50]]], dtype="uint8")
+    gray = tf.image.rgb_to_grayscale(rgb)
+    luma = (200 * 0.2989 + 100 * 0.5870 + 50 * 0.1140) / 255
+    assert gray.dtype == np.uint8 and int(_np(gray)[0, 0, 0]) == int(luma * 255.5)

@@ -223,6 +223,11 @@ def test_linalg_values():
                        np.linalg.solve(A, [[1.0], [2.0]]))
     assert float(tf.linalg.trace(a32)) == 7.0
     assert _np(tf.linalg.diag_part(a32)).tolist() == [4.0, 3.0]
+    m23 = np.arange(6.0).reshape(2, 3)
+    for k in (1, -1, 2):  # one diagonal off the main one: NumPy's diagonal(k) of the last axes
+        assert _np(tf.linalg.diag_part(m23, k=k)).tolist() == np.diagonal(m23, k).tolist()
+    with pytest.raises(ValueError, match="diag_part: ember supports one diagonal"):
+        tf.linalg.diag_part(m23, k=(0, 1))
     assert _np(tf.linalg.diag([1.0, 2.0])).tolist() == [[1.0, 0.0], [0.0, 2.0]]
     assert _np(tf.linalg.set_diag(a32, [0.0, 0.0])).tolist() == [[0.0, 1.0], [1.0, 0.0]]
     assert np.allclose(_np(tf.linalg.matvec(a32, [1.0, 1.0])), A @ [1, 1])
@@ -269,6 +274,21 @@ def test_linalg_gradients():
     _grad_ok(lambda a: tf.linalg.trace(a), m)
     _grad_ok(lambda a: tf.linalg.band_part(a, 0, 1), m)
     _grad_ok(lambda a: tf.linalg.set_diag(a, np.array([1.0, 2.0, 3.0])), m)
+
+
+def test_linalg_triangular_solve_and_decomposition_gradients():
+    rng = np.random.default_rng(8)
+    m = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    rhs = rng.normal(size=(3, 2))
+    assert np.allclose(_np(tf.linalg.triangular_solve(m, rhs)), np.linalg.solve(np.tril(m), rhs))
+    assert np.allclose(_np(tf.linalg.triangular_solve(m, rhs, lower=False, adjoint=True)),
+                       np.linalg.solve(np.triu(m).T, rhs))
+    _grad_ok(lambda a, b: tf.linalg.triangular_solve(a, b), m, rhs)
+    _grad_ok(lambda a: tf.linalg.svd(a, compute_uv=False), m)
+    _grad_ok(lambda a: tf.linalg.qr(a)[1], m)
+    _grad_ok(lambda a: tf.linalg.eigh(a)[0], m)
+    _grad_ok(tf.linalg.pinv, rng.normal(size=(4, 3)))
+    _grad_ok(lambda a: tf.linalg.lstsq(a, rhs[:, :1], l2_regularizer=0.1), m)
 
 
 def test_more_nn_ops():

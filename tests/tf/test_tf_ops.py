@@ -564,6 +564,10 @@ def test_newaxis_unique_sequence_mask_meshgrid_searchsorted():
                                                         [True, True, True, False]]
     gx, gy = tf.meshgrid([1, 2, 3], [4, 5])
     assert gx.shape == (2, 3) and _np(gy)[:, 0].tolist() == [4, 5]
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:  # the grids carry gradients, as in TensorFlow
+        total = tf.reduce_sum(tf.meshgrid(x, [4.0, 5.0], indexing="ij")[0])
+    assert _np(tape.gradient(total, x)).tolist() == [2.0, 2.0, 2.0]
     assert _np(tf.searchsorted([1, 3, 5], [2, 5])).tolist() == [1, 2]
     assert tf.executing_eagerly() and tf.is_tensor(tf.constant(1)) and not tf.is_tensor(1)
     assert np.array_equal(tf.get_static_value(tf.constant([1, 2])), [1, 2])
@@ -583,7 +587,7 @@ def test_variable_is_keras_and_tensorflow():
     v = tf.Variable(0)  # TF and Keras: int32
     assert v.dtype == np.int32
     w = tf.Variable(initial_value=[1.0, 2.0], trainable=False, name="w")
-    assert w.dtype == np.float32 and not w.trainable and w.name == "w"
+    assert w.dtype == np.float32 and not w.trainable and w.name == "w:0"
     assert tf.Variable([1, 2]).dtype == np.int32
     w.assign([3.0, 4.0])
     assert _np(w).tolist() == [3.0, 4.0]

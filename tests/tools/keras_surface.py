@@ -36,6 +36,9 @@ EXCLUDED = {
     "keras.export.ExportArchive": "writes a TensorFlow SavedModel (via jax2tf on JAX); ember "
                                   "exports ONNX instead",
     "keras.config.is_nnx_enabled": "Flax NNX integration of the JAX backend",
+    "keras.callbacks.OrbaxCheckpoint": "writes checkpoints with Orbax, a JAX library (Keras "
+                                       "supports it on the JAX backend); ember's checkpoints "
+                                       "are ModelCheckpoint and BackupAndRestore",
 }
 
 def kind_of(value):
@@ -98,7 +101,8 @@ def placeholder_reason(value):
         return "resolves to None"
     if inspect.isfunction(value) and _only_raises(value):
         return "a function whose body only raises"
-    if inspect.isclass(value):
+    if inspect.isclass(value) and not value.__subclasses__():
+        # (an abstract base whose subclasses implement the method is not a placeholder)
         for method in ("__init__", "__new__", "__call__"):
             own = value.__dict__.get(method)
             if inspect.isfunction(own) and _only_raises(own):

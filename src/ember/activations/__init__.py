@@ -6,14 +6,19 @@ Every built-in is registered as an ``'activation'``, so ``'relu'`` resolves to :
 
 from ember import registry
 from ember.activations.activations import (
+    celu,
     elu,
     exponential,
     gelu,
+    glu,
+    hard_shrink,
     hard_sigmoid,
     hard_silu,
     hard_swish,
+    hard_tanh,
     leaky_relu,
     linear,
+    log_sigmoid,
     log_softmax,
     mish,
     relu,
@@ -21,11 +26,18 @@ from ember.activations.activations import (
     selu,
     sigmoid,
     silu,
+    soft_shrink,
     softmax,
     softplus,
     softsign,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
     swish,
     tanh,
+    tanh_shrink,
+    threshold,
 )
 
 
@@ -61,7 +73,9 @@ def get(identifier):
 
 
 __all__ = [
-    "elu", "exponential", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu",
-    "linear", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "softmax",
-    "softplus", "softsign", "swish", "tanh", "get", "serialize", "deserialize",
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+    "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
+    "tanh_shrink", "threshold", "get", "serialize", "deserialize",
 ]

@@ -137,3 +137,76 @@ def mish(x):
 def linear(x):
     """The identity: returns ``x`` unchanged."""
     return x
+
+
+@register("activation")
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x > 0`` else
+    ``alpha * (exp(x / alpha) - 1)``."""
+    return ops.celu(x, alpha=alpha)
+
+
+@register("activation")
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` for the halves ``a, b`` of ``x`` along ``axis``."""
+    return ops.glu(x, axis=axis)
+
+
+@register("activation")
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+@register("activation")
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return ops.hard_tanh(x)
+
+
+@register("activation")
+def log_sigmoid(x):
+    """``log(sigmoid(x))``, stable for large ``|x|``."""
+    return ops.log_sigmoid(x)
+
+
+@register("activation")
+def soft_shrink(x, threshold=0.5):
+    """``x`` moved ``threshold`` towards 0, and 0 within ``[-threshold, threshold]``."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+@register("activation")
+def sparse_plus(x):
+    """0 below -1, ``x`` above 1, ``(x + 1)**2 / 4`` in between."""
+    return ops.sparse_plus(x)
+
+
+@register("activation")
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``."""
+    return ops.sparse_sigmoid(x)
+
+
+@register("activation")
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis``: a probability distribution with exact zeros."""
+    return ops.sparsemax(x, axis=axis)
+
+
+@register("activation")
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    return ops.squareplus(x, b=b)
+
+
+@register("activation")
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return ops.tanh_shrink(x)
+
+
+@register("activation")
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return ops.threshold(x, threshold, default_value)

@@ -28,9 +28,10 @@ everything the result depends on differentiably.
 
 from ember.autodiff import trace
 from ember.autodiff.tape import active_tapes
-from ember.autodiff.tensor import Tensor
+from ember.autodiff.tensor import Tensor, Variable
 
 _tracing = trace.tracing
+_autocast_dtype = None  # set by Layer.__call__ under a mixed policy (see ``autocast_scope``)
 
 
 class Function:
@@ -40,6 +41,8 @@ class Function:
     def apply(self, *inputs):
         """Run the op on Tensors/arrays/scalars and return a Tensor, recording it if a tape
         tracks one of the inputs."""
+        if _autocast_dtype is not None:  # one cheap test: None outside mixed-precision layers
+            inputs = _autocast_variables(inputs)
         if _tracing[0] and trace.current() is not None:
             return trace.recorded_op(self, inputs)  # records it, then comes back here
         tapes = active_tapes()
@@ -109,3 +112,79 @@ class _FirstOrderOnly(Function):
         raise NotImplementedError(
             f"GradientTape: second derivatives of op {self.op} are not supported (it has no "
             "backward_ops); compute this gradient outside the recording tape or use other ops")
+
+
+class ReadVariable(Function):
+    """A copy of a variable's value (``Variable.read_value``): the gradient passes through."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return (gy,)
+
+    def backward_ops(self, gy, x):
+        return (gy,)
+
+
+# -- autocasting (mixed precision) -----------------------------------------------------------------
+def autocast_dtype():
+    """The dtype float variables are read in by ops now (None: as they are stored)."""
+    return _autocast_dtype
+
+
+def set_autocast_dtype(dtype):
+    """Set the dtype that ops read float variables in (None: no autocast); returns the previous
+    one. ``Layer.__call__`` sets it around ``call`` when the layer's compute dtype differs from
+    its variable dtype, as Keras's ``AutocastScope``."""
+    global _autocast_dtype
+    previous = _autocast_dtype
+    _autocast_dtype = dtype
+    return previous
+
+
+def is_float_dtype(dtype):
+    """Whether a NumPy dtype is a float one, bfloat16 (an ``ml_dtypes`` type, kind "V")
+    included."""
+    return dtype.kind == "f" or dtype.name == "bfloat16"
+
+
+def _autocast_variables(inputs):
+    """``inputs`` with every float Variable of another dtype than the autocast dtype (and not
+    created with ``autocast=False``) replaced by a recorded cast of it: the op computes in the
+    compute dtype and the gradient reaches the variable in its own dtype."""
+    global _autocast_dtype
+    dtype = _autocast_dtype
+    if not any(isinstance(x, Variable) for x in inputs):
+        return inputs
+    out = []
+    for x in inputs:
+        if isinstance(x, Variable) and x.autocast and x.data.dtype != dtype and \
+                is_float_dtype(x.data.dtype):
+            _autocast_dtype = None  # the cast itself reads the variable as it is
+            try:
+                x = AutocastVariable(dtype).apply(x)
+            finally:
+                _autocast_dtype = dtype
+        out.append(x)
+    return tuple(out)
+
+
+class AutocastVariable(Function):
+    """A float variable read in another float dtype; the gradient goes back in the variable's
+    dtype."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.src = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return (gy.astype(self.src),)
+
+    def backward_ops(self, gy, x):
+        from ember.ops import cast
+
+        return (cast(gy, self.src),)

@@ -22,6 +22,7 @@ import sys
 import threading
 import warnings
 
+from ember import tree
 from ember.autodiff.tensor import Tensor
 from ember.autodiff.trace import created, effect
 from ember.backend import xp
@@ -102,7 +103,7 @@ class GradientTape:
     @effect
     def watch(self, tensor):
         """Track ``tensor`` (or each tensor of a nested structure) as a source."""
-        for t in _flatten(tensor):
+        for t in tree.flatten(tensor):
             if not isinstance(t, Tensor):
                 raise ValueError(f"Passed in object {t} of type {type(t).__name__!r}, not "
                                  "tf.Tensor or tf.Variable or ExtensionType.")
@@ -160,10 +161,10 @@ class GradientTape:
         another tape records, the gradient is recorded too (higher derivatives).
         """
         unconnected = _unconnected(unconnected_gradients)
-        targets = _flatten(target)
+        targets = tree.flatten(target)
         seeds = None
         if output_gradients is not None:
-            seeds = _flatten(output_gradients)
+            seeds = tree.flatten(output_gradients)
             if len(seeds) != len(targets):
                 raise ValueError(
                     f"GradientTape.gradient: {len(seeds)} output_gradients for {len(targets)} "
@@ -173,7 +174,7 @@ class GradientTape:
         grads = self._backprop(targets, seeds, flat_sources)
         self._finish()
         result = [_source_gradient(s, grads.get(id(s)), unconnected) for s in flat_sources]
-        return _unflatten(sources, iter(result))
+        return tree.pack_sequence_as(sources, result)
 
     @effect
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -200,7 +201,7 @@ class GradientTape:
         for s, row in zip(flat_sources, rows):
             shape = tuple(target.shape) + tuple(s.shape) if s is not None else ()
             result.append(_stack_rows(row, shape, s, unconnected))
-        return _unflatten(sources, iter(result))
+        return tree.pack_sequence_as(sources, result)
 
     @effect
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
@@ -406,7 +407,7 @@ def _check_target(target, method):
 
 
 def _check_sources(sources):
-    flat = _flatten(sources)
+    flat = tree.flatten(sources)
     for s in flat:
         if s is not None and not isinstance(s, Tensor):
             raise TypeError(
@@ -458,25 +459,3 @@ def _data(x):
     return x.data if hasattr(x, "_rec") else x
 
 
-def _flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for item in structure:
-            out.extend(_flatten(item))
-        return out
-    if isinstance(structure, dict):
-        out = []
-        for key in sorted(structure):
-            out.extend(_flatten(structure[key]))
-        return out
-    return [structure]
-
-
-def _unflatten(structure, it):
-    if isinstance(structure, list):
-        return [_unflatten(s, it) for s in structure]
-    if isinstance(structure, tuple):
-        return tuple(_unflatten(s, it) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _unflatten(structure[k], it) for k in sorted(structure)}
-    return next(it)

@@ -179,6 +179,42 @@ class Tensor:
     def __abs__(self):
         return _ops().abs(self)
 
+    def __floordiv__(self, other):
+        return _ops().floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops().floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops().mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops().mod(other, self)
+
+    # &, |, ^, ~ as TensorFlow's: logical on bools, bitwise on integers
+    def __and__(self, other):
+        return _bitwise("and", self, other)
+
+    def __rand__(self, other):
+        return _bitwise("and", other, self)
+
+    def __or__(self, other):
+        return _bitwise("or", self, other)
+
+    def __ror__(self, other):
+        return _bitwise("or", other, self)
+
+    def __xor__(self, other):
+        return _bitwise("xor", self, other)
+
+    def __rxor__(self, other):
+        return _bitwise("xor", other, self)
+
+    def __invert__(self):
+        if self.dtype == xp.bool_:
+            return _ops().logical_not(self)
+        return _bitwise("invert", self)
+
     def __getitem__(self, key):
         return _ops().getitem(self, key)
 
@@ -213,6 +249,18 @@ def _ops():
     return _OPS
 
 
+def _bitwise(kind, *operands):
+    arrays = [x.data if isinstance(x, Tensor) else xp.asarray(x) for x in operands]
+    if all(a.dtype == xp.bool_ for a in arrays):
+        return getattr(_ops(), f"logical_{kind}")(*operands)
+    for a in arrays:
+        if a.dtype.kind not in "iub":
+            raise TypeError(
+                f"operator {kind!r} needs boolean or integer tensors, got dtype {a.dtype.name} "
+                f"(shapes {[b.shape for b in arrays]})")
+    return getattr(_ops(), f"bitwise_{kind}")(*operands)
+
+
 _var_ids = itertools.count()
 
 # Bumped whenever a variable's `trainable` flag or a layer's set of weights/sub-layers changes,
@@ -236,7 +284,7 @@ class Variable(Tensor):
     """
 
     __slots__ = ("name", "path", "trainable", "_is_trainable_var", "regularizer", "constraint",
-                 "_uid")
+                 "_uid", "autocast")
 
     def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, name=None,
                  value=None, initial_value=None):
@@ -270,6 +318,7 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.regularizer = None
         self.constraint = None
+        self.autocast = True  # read in a mixed-precision layer's compute dtype (add_weight)
 
     def __setattr__(self, key, value):
         object.__setattr__(self, key, value)
@@ -280,6 +329,17 @@ class Variable(Tensor):
     @property
     def value(self):
         return Tensor(self.data)
+
+    def numpy(self):
+        """A copy of the current value: a later ``assign`` does not change it (as TF's)."""
+        return super().numpy().copy()
+
+    def read_value(self):
+        """The current value as a new Tensor (a copy), recorded so that gradients reach the
+        variable, as ``tf.Variable.read_value``."""
+        from ember.autodiff.function import ReadVariable
+
+        return ReadVariable().apply(self)
 
     @_trace.effect
     def assign(self, value):
@@ -322,6 +382,38 @@ class Variable(Tensor):
         return id(self)
 
 
+class _AnyVariable(type):
+    """Every ember variable is an instance of the public ``Variable`` (layer weights included),
+    as every TensorFlow variable is a ``tf.Variable``."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Variable)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, Variable)
+
+
+class NamedVariable(Variable, metaclass=_AnyVariable):
+    """``ember.Variable``, as users create it (``tf.Variable`` / ``keras.Variable``).
+
+    It names itself as TensorFlow does: ``tf.Variable(1.0, name="x").name == "x:0"`` (the name
+    of its output tensor) and ``"Variable:0"`` without a name; ``path`` keeps the plain name.
+    The variables ember creates itself (layer weights, optimizer slots, metric state) are plain
+    :class:`Variable` objects with Keras's names (``"kernel"``), as ``tf.keras`` weights are.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, name=None,
+                 value=None, initial_value=None):
+        super().__init__(initializer, shape=shape, dtype=dtype, trainable=trainable,
+                         name=name or "Variable", value=value, initial_value=initial_value)
+        if name is None:
+            self.path = f"variable_{self._uid}"  # unique, as an unnamed variable's path was
+        if ":" not in self.name:
+            self.name = f"{self.name}:0"
+
+
 def _as_array(value):
     if isinstance(value, Tensor):
         return value.data
@@ -345,7 +437,12 @@ def python_ints_to_int32(array, value):
 def convert_to_tensor(x, dtype=None, dtype_hint=None, name=None, sparse=None, ragged=None):
     """A Tensor for ``x``. Python floats become floatx and Python ints int32 (as TensorFlow);
     arrays keep their dtype unless ``dtype`` is given. ``dtype_hint`` is used only when ``x``
-    is Python data that has no dtype of its own; ``name`` is accepted and ignored."""
+    is Python data that has no dtype of its own; ``name`` is accepted and ignored.
+
+    A Variable gives a Tensor of its current value (as TensorFlow's and Keras's do): a later
+    ``assign`` does not change it, and a tape differentiates through the read."""
+    if isinstance(x, Variable):
+        x = x.read_value()
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype:
             return x.astype(dtype)

@@ -40,4 +40,23 @@ def to_numpy(value):
     return np.asarray(value)
 
 
+# ``keras.backend``'s public names, loaded from ember.backend.keras_api on first use so that
+# importing this module (which everything does) stays cheap
+_KERAS_NAMES = ("backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format",
+                "is_float_dtype", "is_int_dtype", "is_keras_tensor", "result_type",
+                "set_epsilon", "set_floatx", "set_image_data_format", "standardize_dtype")
+
+
+def __getattr__(name):
+    if name in _KERAS_NAMES:
+        from ember.backend import keras_api
+
+        return getattr(keras_api, name)
+    raise AttributeError(f"module 'ember.backend' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_KERAS_NAMES))
+
+
 __all__ = ["np", "xp", "xp_of", "ndarray", "is_array", "to_numpy"]

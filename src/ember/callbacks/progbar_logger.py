@@ -4,6 +4,7 @@ import time
 
 from ember.callbacks.callback import Callback
 from ember.registry import register
+from ember.utils.io_utils import print_msg
 from ember.utils.progbar import Progbar, dynamic_display
 
 _BATCH_END = ("on_train_batch_end", "on_test_batch_end", "on_predict_batch_end")
@@ -64,7 +65,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._reset_progbar()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._update_progbar(batch, logs)

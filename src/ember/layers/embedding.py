@@ -74,7 +74,9 @@ class Embedding(Layer):
                 f"Embedding '{self.name}': index {bad} is out of range [0, {self.input_dim}) "
                 f"(input_dim={self.input_dim}). Received input of shape {fmt_shape(idx.shape)}")
         rows = take(self.embeddings, idx.reshape(-1), axis=0)
-        return ops.reshape(rows, idx.shape + (self.output_dim,))
+        out = ops.reshape(rows, idx.shape + (self.output_dim,))
+        # as Keras: gathered from the float32 table (autocast off), returned in compute dtype
+        return out if out.dtype == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

@@ -12,8 +12,8 @@ import inspect
 import operator
 import threading
 
-from ember import config, registry
-from ember.autodiff import gradcheck
+from ember import config, dtype_policies, registry
+from ember.autodiff import function, gradcheck
 from ember.autodiff.tape import active_tapes
 from ember.autodiff.tensor import Tensor, Variable, bump_structure, structure_version
 from ember.backend import xp
@@ -28,10 +28,17 @@ _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size"
                    "input_length"}
 
 
-def dtype_policy_config(name):
-    """Keras 3's ``dtype`` entry: the DTypePolicy envelope."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
-            "registered_name": None}
+def array_dtype(name):
+    """The NumPy dtype of a dtype name; ``"bfloat16"`` needs the optional ``ml_dtypes``."""
+    if name == "bfloat16":
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise ImportError(
+                "bfloat16 (the 'mixed_bfloat16' policy) needs the ml_dtypes package: "
+                "pip install 'ember[mixed]'") from None
+        return xp.dtype(ml_dtypes.bfloat16)
+    return xp.dtype(name)
 
 
 def standardize_dtype(dtype):
@@ -77,7 +84,7 @@ class Layer:
         object.__setattr__(self, "_non_trainable_ids", set())
         self._trainable = bool(trainable)
         self.name = name or auto_name(self.__class__.__name__)
-        self._dtype = standardize_dtype(dtype)
+        self._set_dtype_policy(dtype)
         self.autocast = autocast
         self.built = False
         self.input_spec = None
@@ -114,21 +121,59 @@ class Layer:
         object.__setattr__(self, key, value)
 
     # -- dtype and trainable ----------------------------------------------------------------------
+    def _set_dtype_policy(self, dtype):
+        """``dtype``: a policy name, a DTypePolicy, its config envelope or a dtype; None is the
+        global policy (``ember.config.dtype_policy()``)."""
+        policy = dtype_policies.get(dtype)
+        self._dtype_policy = policy
+        # _dtype is the compute dtype: what __call__ casts float inputs to (the hot path)
+        self._dtype = policy.compute_dtype
+        self._variable_dtype = policy.variable_dtype
+        mixed = policy.compute_dtype != policy.variable_dtype
+        self._mixed_dtype = array_dtype(policy.compute_dtype) if mixed else None
+
     @property
     def dtype(self):
-        return self._dtype
+        """The dtype of the layer's weights (``variable_dtype``), as Keras."""
+        return self._variable_dtype
 
     @property
     def compute_dtype(self):
+        """The dtype of the layer's computations and outputs."""
         return self._dtype
 
     @property
     def variable_dtype(self):
-        return self._dtype
+        return self._variable_dtype
 
     @property
     def dtype_policy(self):
-        return self._dtype
+        """The layer's :class:`ember.dtype_policies.DTypePolicy`."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(value)
+
+    def _autocast_target(self):
+        """The dtype ops read float variables in during ``call`` (None: as stored), given the
+        enclosing layer's: Keras's AutocastScope rules."""
+        outer = function.autocast_dtype()
+        if outer is None:
+            return self._mixed_dtype if self.autocast else None
+        compute = array_dtype(self._dtype)
+        return compute if self.autocast and function.is_float_dtype(compute) else None
+
+    def _call_autocast(self, *args, **kwargs):
+        """``call`` with ops reading float variables in the compute dtype (mixed policies)."""
+        target = self._autocast_target()
+        if target == function.autocast_dtype():
+            return self.call(*args, **kwargs)
+        previous = function.set_autocast_dtype(target)
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            function.set_autocast_dtype(previous)
 
     @property
     def trainable(self):
@@ -157,7 +202,7 @@ class Layer:
                     f"{name!r} with shape {shape}; every dimension must be a known non-negative "
                     "integer."
                 )
-        dtype = standardize_dtype(dtype or self._dtype)
+        dtype = standardize_dtype(dtype or self._variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
         init = registry.get("initializer", initializer)
@@ -165,6 +210,7 @@ class Layer:
         var = Variable(xp.asarray(value, dtype=dtype), dtype=dtype, trainable=trainable,
                        name=name or f"variable_{len(self._own_weights)}")
         var.path = f"{self.name}/{var.name}"
+        var.autocast = bool(autocast)
         if not trainable:
             self._non_trainable_ids.add(id(var))
         var.regularizer = registry.get("regularizer", regularizer)
@@ -347,8 +393,8 @@ class Layer:
             raise TypeError(f"Layer '{self.name}' was called without inputs.")
         if type(inputs) is Tensor:
             # the common case, kept short: one tensor, converted only when its dtype differs
-            if inputs.data.dtype != self._dtype and inputs.data.dtype.kind == "f" and \
-                    self.autocast and not gradcheck.checking():
+            if inputs.data.dtype != self._dtype and function.is_float_dtype(inputs.data.dtype) \
+                    and self.autocast and not gradcheck.checking():
                 inputs = inputs.astype(self._dtype)
         elif is_symbolic(inputs) or ((args or kwargs) and is_symbolic((args, kwargs))):
             # any symbolic argument, positional or keyword, makes this a Functional API call
@@ -375,14 +421,17 @@ class Layer:
             kwargs["mask"] = in_mask
         if self._losses:
             self._losses = []
+        # the float32 path calls directly; a mixed policy, or a layer inside one, autocasts
+        call = self.call if self._mixed_dtype is None and function.autocast_dtype() is None \
+            else self._call_autocast
         if training is not None and outer is None:
             _ctx.training = training
             try:
-                outputs = self.call(inputs, *args, **kwargs)
+                outputs = call(inputs, *args, **kwargs)
             finally:
                 _ctx.training = None
         else:
-            outputs = self.call(inputs, *args, **kwargs)
+            outputs = call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
@@ -405,13 +454,15 @@ class Layer:
 
         def convert(x):
             if isinstance(x, Tensor):
-                if dtype is not None and x.data.dtype.kind == "f" and x.data.dtype != dtype:
+                if dtype is not None and function.is_float_dtype(x.data.dtype) and \
+                        x.data.dtype != dtype:
                     return x.astype(dtype)
                 return x
             if x is None or isinstance(x, (str, bool)):
                 return x
             array = xp.asarray(x)
-            if array.dtype.kind == "f" and dtype is not None and array.dtype != dtype:
+            if function.is_float_dtype(array.dtype) and dtype is not None and \
+                    array.dtype != dtype:
                 array = array.astype(dtype)
             elif array.dtype.kind == "O":
                 raise TypeError(
@@ -442,7 +493,9 @@ class Layer:
             try:
                 if _call_signature(self)[0]:
                     dummy_kwargs["training"] = False
-                out = self.call(dummy_inputs, *dummy_args, **dummy_kwargs)
+                # as an eager call: float inputs in the compute dtype, variables autocast
+                out = self._call_autocast(self._convert_inputs(dummy_inputs), *dummy_args,
+                                          **dummy_kwargs)
             finally:
                 active_tapes().extend(saved)
             runs.append(out)
@@ -520,7 +573,7 @@ class Layer:
     def get_config(self):
         """The constructor arguments (Keras's base keys: name, trainable, dtype)."""
         cfg = {"name": self.name, "trainable": self.trainable,
-               "dtype": dtype_policy_config(self._dtype)}
+               "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:
@@ -530,8 +583,8 @@ class Layer:
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if "dtype" in config:
-            config["dtype"] = standardize_dtype(config["dtype"])
+        if isinstance(config.get("dtype"), dict):  # the envelope get_config writes
+            config["dtype"] = dtype_policies.deserialize(config["dtype"])
         return cls(**config)
 
     def __repr__(self):

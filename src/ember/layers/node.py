@@ -6,6 +6,7 @@ KerasTensors whose ``_keras_history`` points back to it. A Functional model repl
 topological order.
 """
 
+from ember import tree
 from ember.utils.naming import unique_name
 
 
@@ -78,27 +79,17 @@ class Node:
 
 
 def flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(flatten(s))
-        return out
-    if isinstance(structure, dict):
-        out = []
-        for k in structure:
-            out.extend(flatten(structure[k]))
-        return out
-    return [structure]
+    """The leaves of ``structure`` in Keras's order (``keras.tree.flatten``: dict keys sorted)."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return [structure]  # the common case (one tensor), kept short
+    return tree.flatten(structure)
 
 
 def map_structure(fn, structure):
-    if isinstance(structure, list):
-        return [map_structure(fn, s) for s in structure]
-    if isinstance(structure, tuple):
-        return tuple(map_structure(fn, s) for s in structure)
-    if isinstance(structure, dict):
-        return {k: map_structure(fn, v) for k, v in structure.items()}
-    return fn(structure)
+    """``fn`` applied to each leaf, in ``structure``'s shape (``keras.tree.map_structure``)."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return fn(structure)
+    return tree.map_structure(fn, structure)
 
 
 def is_symbolic(structure):

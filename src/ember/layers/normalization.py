@@ -7,11 +7,22 @@ arithmetic of the first two is one fused op each (:mod:`ember.ops.normalization`
 from ember import ops, registry
 from ember.autodiff.trace import effect
 from ember.backend import xp
+from ember.backend.half import is_half
 from ember.layers.convolutional import fmt_shape
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.ops import normalization as norm_ops
 from ember.ops._helpers import raw
+
+
+def _in_float32(layer, normalize, inputs, *args):
+    """``normalize(inputs, *args)`` computed in float32 when ``inputs`` are float16/bfloat16
+    (batch statistics need the precision), returned in the layer's compute dtype: Keras's
+    mixed-precision behaviour for BatchNormalization and LayerNormalization."""
+    if is_half(inputs.dtype):
+        inputs = ops.cast(inputs, "float32")
+    y = normalize(inputs, *args)
+    return y if y.dtype == layer.compute_dtype else ops.cast(y, layer.compute_dtype)
 
 
 def _float(value, layer, arg, low=None, high=None):
@@ -110,22 +121,27 @@ class BatchNormalization(Layer):
         if self.scale:
             self.gamma = self.add_weight(
                 name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                autocast=False)
         if self.center:
             self.beta = self.add_weight(
                 name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                autocast=False)
         self.moving_mean = self.add_weight(
             name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
-            trainable=False)
+            trainable=False, autocast=False)
         self.moving_variance = self.add_weight(
             name="moving_variance", shape=shape, initializer=self.moving_variance_initializer,
-            trainable=False)
+            trainable=False, autocast=False)
         self._axis = axis
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: channels})
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
+        return _in_float32(self, self._normalize, inputs, training, mask)
+
+    def _normalize(self, inputs, training, mask):
         mask = _mask_array(mask)
         if mask is not None and mask.ndim != inputs.ndim - 1:
             raise ValueError(
@@ -239,6 +255,7 @@ class LayerNormalization(Layer):
         self.beta_constraint = get("constraint", beta_constraint)
         self.gamma_constraint = get("constraint", gamma_constraint)
         self.supports_masking = True
+        self.autocast = False  # as Keras: inputs and weights stay as they are (float32)
         self.gamma = self.beta = None
 
     def build(self, input_shape):
@@ -253,11 +270,13 @@ class LayerNormalization(Layer):
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
                 name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                autocast=False)
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
                 name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                autocast=False)
         self._norm_axes = tuple(norm)
         self._trailing = norm == list(range(ndim - len(norm), ndim))
         self._ndim = ndim
@@ -275,6 +294,9 @@ class LayerNormalization(Layer):
         return ops.reshape(w, tuple(shape))
 
     def call(self, inputs):
+        return _in_float32(self, self._normalize, inputs)
+
+    def _normalize(self, inputs):
         if self.rms_scaling:
             var = ops.var(inputs, axis=self._norm_axes, keepdims=True)
             y = ops.multiply(inputs, ops.rsqrt(ops.add(var, self.epsilon)))

@@ -15,10 +15,16 @@ from ember.losses.loss import (
     standardize_reduction,
 )
 from ember.losses.losses import (
+    CTC,
     BinaryCrossentropy,
+    BinaryFocalCrossentropy,
     CategoricalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     CategoricalHinge,
+    Circle,
     CosineSimilarity,
+    Dice,
     Hinge,
     Huber,
     KLDivergence,
@@ -30,10 +36,17 @@ from ember.losses.losses import (
     Poisson,
     SparseCategoricalCrossentropy,
     SquaredHinge,
+    Tversky,
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     categorical_hinge,
+    circle,
     cosine_similarity,
+    ctc,
+    dice,
     hinge,
     huber,
     kl_divergence,
@@ -45,6 +58,7 @@ from ember.losses.losses import (
     poisson,
     sparse_categorical_crossentropy,
     squared_hinge,
+    tversky,
 )
 
 # Keras's short aliases
@@ -92,5 +106,8 @@ __all__ = [
     "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
     "poisson", "sparse_categorical_crossentropy", "squared_hinge", "get", "serialize",
     "deserialize", "reduce_values", "reduce_weighted_values", "squeeze_or_expand_to_same_rank",
-    "standardize_reduction",
+    "standardize_reduction", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "circle", "dice", "tversky", "CTC", "ctc",
 ]

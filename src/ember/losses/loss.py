@@ -156,7 +156,9 @@ class Loss:
                                       reduction=self.reduction, dtype=self.dtype)
 
     def _call_with_mask(self, y_true, y_pred):
-        return self.call(y_true, y_pred), None
+        # a loss may mark which values count (as Keras's output mask: Circle's positive ones)
+        values = self.call(y_true, y_pred)
+        return values, getattr(values, "_keras_mask", None)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred)")

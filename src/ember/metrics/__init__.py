@@ -9,7 +9,9 @@ the shapes of the labels and predictions, as ``compile`` does.
 from ember import registry
 from ember.losses import (  # Keras exports these under keras.metrics too
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
     huber,
@@ -42,10 +44,22 @@ from ember.metrics.confusion_metrics import (
     FalseNegatives,
     FalsePositives,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
 )
+from ember.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from ember.metrics.f_score_metrics import F1Score, FBetaScore
+from ember.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from ember.metrics.metric import Metric
 from ember.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 from ember.metrics.regression_metrics import (
@@ -61,6 +75,7 @@ from ember.metrics.regression_metrics import (
     MeanSquaredError,
     MeanSquaredLogarithmicError,
     Poisson,
+    R2Score,
     RootMeanSquaredError,
     SparseCategoricalCrossentropy,
     SquaredHinge,
@@ -138,4 +153,9 @@ __all__ = [
     "Precision", "Recall", "AUC", "accuracy", "binary_accuracy", "categorical_accuracy",
     "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "get", "get_metric", "serialize", "deserialize",
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "ConcordanceCorrelation", "PearsonCorrelation",
+    "concordance_correlation", "pearson_correlation", "F1Score", "FBetaScore", "BinaryIoU",
+    "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "R2Score", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
 ]

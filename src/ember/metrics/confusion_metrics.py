@@ -1,4 +1,6 @@
-"""Confusion-matrix metrics: TruePositives, ..., Precision, Recall and AUC.
+"""Confusion-matrix metrics: TruePositives, ..., Precision, Recall, AUC and the rates at a
+target (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+SpecificityAtSensitivity).
 
 State is accumulated per threshold with vectorized NumPy: one comparison matrix
 (thresholds x predictions) in general, or, for AUC's evenly spaced thresholds, one bucketing
@@ -252,6 +254,121 @@ class Recall(_ConfusionMetric):
     def result(self):
         tp, fn = self.true_positives.data, self.false_negatives.data
         return self._scalar(divide_no_nan(tp, tp + fn))
+
+
+class SensitivitySpecificityBase(Metric):
+    """The best value of one rate among the thresholds where another reaches a target.
+
+    The counts are kept at ``num_thresholds`` evenly spaced thresholds in [0, 1] (0.5 alone
+    for one threshold); ``class_id`` restricts them to one class (last axis index).
+    Subclasses name the target and define ``_curves()``: ``(constrained, dependent)``.
+    """
+
+    _value_name = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
+                             f"Received: {self._value_name}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        self.value = value
+        setattr(self, self._value_name, value)
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        if num_thresholds == 1:
+            self.thresholds = [0.5]
+        else:
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self.thresholds = [0.0] + inner + [1.0]
+        self._evenly = num_thresholds > 1
+        n = len(self.thresholds)
+        self.true_positives = self.add_variable((n,), name="true_positives")
+        self.false_positives = self.add_variable((n,), name="false_positives")
+        self.true_negatives = self.add_variable((n,), name="true_negatives")
+        self.false_negatives = self.add_variable((n,), name="false_negatives")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        variables = {"tp": self.true_positives, "fp": self.false_positives,
+                     "tn": self.true_negatives, "fn": self.false_negatives}
+        update_confusion_matrix(variables, y_true, y_pred, self.thresholds,
+                                class_id=self.class_id, sample_weight=sample_weight,
+                                evenly=self._evenly)
+
+    def _rates(self):
+        tp, fp = self.true_positives.data, self.false_positives.data
+        tn, fn = self.true_negatives.data, self.false_negatives.data
+        return {"recall": divide_no_nan(tp, tp + fn), "specificity": divide_no_nan(tn, tn + fp),
+                "precision": divide_no_nan(tp, tp + fp)}
+
+    def result(self):
+        constrained, dependent = self._curves(self._rates())
+        feasible = constrained >= self.value
+        return xp.asarray(xp.where(feasible, dependent, 0).max(initial=0), dtype=self.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                       self._value_name: self.value})
+        return config
+
+
+@register("metric", aliases=("sensitivity_at_specificity",))
+class SensitivityAtSpecificity(SensitivitySpecificityBase):
+    """The best sensitivity (recall) at a specificity of at least ``specificity``."""
+
+    _value_name = "specificity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
+
+    def _curves(self, rates):
+        return rates["specificity"], rates["recall"]
+
+
+@register("metric", aliases=("specificity_at_sensitivity",))
+class SpecificityAtSensitivity(SensitivitySpecificityBase):
+    """The best specificity at a sensitivity (recall) of at least ``sensitivity``."""
+
+    _value_name = "sensitivity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
+
+    def _curves(self, rates):
+        return rates["recall"], rates["specificity"]
+
+
+@register("metric", aliases=("precision_at_recall",))
+class PrecisionAtRecall(SensitivitySpecificityBase):
+    """The best precision at a recall of at least ``recall``."""
+
+    _value_name = "recall"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name,
+                         dtype=dtype)
+
+    def _curves(self, rates):
+        return rates["recall"], rates["precision"]
+
+
+@register("metric", aliases=("recall_at_precision",))
+class RecallAtPrecision(SensitivitySpecificityBase):
+    """The best recall at a precision of at least ``precision``."""
+
+    _value_name = "precision"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
+
+    def _curves(self, rates):
+        return rates["precision"], rates["recall"]
 
 
 _CURVES = {"roc": "ROC", "pr": "PR"}

@@ -1,15 +1,16 @@
-"""Regression, probabilistic and hinge metrics: means of per-sample values.
+"""Regression, probabilistic and hinge metrics (means of per-sample values), and R2Score.
 
 The regression functions are computed on NumPy arrays directly; the probabilistic and hinge
 metrics reuse the loss functions on raw arrays (so nothing is recorded on a tape).
 """
 
 import math
+import warnings
 
 from ember import config, losses
 from ember.autodiff.tensor import data_of
 from ember.backend import xp
-from ember.metrics.metric import as_array, squeeze_or_expand
+from ember.metrics.metric import Metric, as_array, squeeze_or_expand
 from ember.metrics.reduction_metrics import Mean, _FunctionMetric
 from ember.registry import register
 
@@ -232,3 +233,111 @@ class CategoricalHinge(_FunctionMetric):
 
     def __init__(self, name="categorical_hinge", dtype=None):
         super().__init__(_raw(losses.categorical_hinge), name=name, dtype=dtype)
+
+
+_CLASS_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
+
+
+@register("metric", aliases=("r2_score",))
+class R2Score(Metric):
+    """The coefficient of determination ``1 - sum((y - y_pred)**2) / sum((y - mean(y))**2)``,
+    per output column, over all samples seen.
+
+    Args:
+        class_aggregation: None (one score per column), ``'uniform_average'`` (their mean)
+            or ``'variance_weighted_average'`` (their mean weighted by each column's
+            variance).
+        num_regressors: the number of independent variables, for the adjusted R2
+            ``1 - (1 - r2) * (n - 1) / (n - p - 1)`` (``n``: the number of values seen); 0
+            (default) gives the plain R2, as does a ``p >= n - 1`` (with a warning).
+
+    Inputs are ``(batch, num_outputs)``; the state is built at the first update. Before it,
+    ``result()`` is 0.
+    """
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0,
+                 name="r2_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if class_aggregation not in _CLASS_AGGREGATIONS:
+            raise ValueError(
+                "Invalid value for argument `class_aggregation`. Expected one of "
+                f"{_CLASS_AGGREGATIONS}. Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError(
+                "Invalid value for argument `num_regressors`. Expected a value >= 0. "
+                f"Received: num_regressors={num_regressors}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.num_samples = self.add_variable((), name="num_samples")
+        self._built = False
+
+    def _build(self, y_true_shape, y_pred_shape):
+        if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
+            raise ValueError(
+                "R2Score expects 2D inputs with shape (batch_size, output_dim). Received "
+                f"input shapes: y_pred.shape={y_pred_shape} and y_true.shape={y_true_shape}.")
+        n = y_pred_shape[-1]
+        self.squared_sum = self.add_variable((n,), name="squared_sum")
+        self.sum = self.add_variable((n,), name="sum")
+        self.total_mse = self.add_variable((n,), name="residual")
+        self.count = self.add_variable((n,), name="count")
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate the (weighted) sums the score needs."""
+        y_true, y_pred = squeeze_or_expand(as_array(y_true, self.dtype),
+                                           as_array(y_pred, self.dtype))
+        if not self._built:
+            self._build(y_true.shape, y_pred.shape)
+        if y_true.shape != y_pred.shape or y_pred.shape[-1:] != self.sum.shape:
+            raise ValueError(
+                f"R2Score: y_true and y_pred must both have shape (batch_size, "
+                f"{self.sum.shape[0]}). Received y_true.shape={y_true.shape}, "
+                f"y_pred.shape={y_pred.shape}")
+        given = xp.ones((), self.dtype) if sample_weight is None else as_array(
+            sample_weight, self.dtype)
+        weights = given[:, None] if given.ndim == 1 else given  # one weight per sample
+        try:
+            weights = xp.broadcast_to(weights, y_true.shape)
+        except ValueError:
+            raise ValueError(
+                f"R2Score: sample_weight of shape {given.shape} does not broadcast to the "
+                f"inputs' shape {y_true.shape}") from None
+        weighted = y_true * weights
+        self.sum.data[...] += weighted.sum(axis=0)
+        self.squared_sum.data[...] += (y_true * weighted).sum(axis=0)
+        self.total_mse.data[...] += ((y_true - y_pred) ** 2 * weights).sum(axis=0)
+        self.count.data[...] += weights.sum(axis=0)
+        self.num_samples.data[()] += y_true.size
+
+    def result(self):
+        if not self._built:
+            return xp.asarray(0.0, dtype=self.dtype)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            mean = self.sum.data / self.count.data
+            total = self.squared_sum.data - self.sum.data * mean
+            raw_scores = 1 - self.total_mse.data / total
+            raw_scores = xp.where(xp.isinf(raw_scores), 0.0, raw_scores)
+            if self.class_aggregation == "uniform_average":
+                score = raw_scores.mean()
+            elif self.class_aggregation == "variance_weighted_average":
+                score = (total * raw_scores).sum() / total.sum()
+            else:
+                score = raw_scores
+        n, p = float(self.num_samples.data), self.num_regressors
+        if p:
+            if p > n - 1:
+                warnings.warn("More independent predictors than datapoints in adjusted R2 "
+                              "score. Falling back to standard R2 score.", stacklevel=2)
+            elif p == n - 1:
+                warnings.warn("Division by zero in Adjusted R2 score. Falling back to "
+                              "standard R2 score.", stacklevel=2)
+            else:
+                score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
+        return xp.asarray(score, dtype=self.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"class_aggregation": self.class_aggregation,
+                       "num_regressors": self.num_regressors})
+        return config

@@ -2,6 +2,7 @@
 
 from ember import config
 from ember.autodiff import trace
+from ember.autodiff.function import is_float_dtype
 from ember.autodiff.tensor import Tensor, python_ints_to_int32
 from ember.backend import xp
 
@@ -41,6 +42,13 @@ def binary_operands(a, b, op_name):
     """
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
+        da, db = a.data.dtype, b.data.dtype
+        if da != db and is_float_dtype(da) != is_float_dtype(db):
+            # Keras (JAX's promotion): an integer or bool tensor next to a float one takes the
+            # float's dtype; NumPy would make int32 + float32 float64
+            if is_float_dtype(da):
+                return a, _cast_nograd(b, da)
+            return _cast_nograd(a, db), b
         return a, b
     if ta:
         return _int_to_float(a, b), _constant_like(b, a.data)
@@ -60,10 +68,22 @@ def _as_constant(value):
 
 def _int_to_float(t, other):
     if type(other) is float and t.data.dtype.kind in "iub":
-        if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
-            return trace.nograd(lambda a: a.astype(config.floatx()), t)
-        return Tensor(t.data.astype(config.floatx()))
+        return _cast_nograd(t, config.floatx())
     return t
+
+
+def _cast_nograd(t, dtype):
+    """``t`` (an integer or bool Tensor: no gradient to keep) as ``dtype``."""
+    return no_gradient(lambda a: a.astype(dtype), t)
+
+
+def no_gradient(fn, *args):
+    """``Tensor(fn(*arrays))`` for a result without gradient (an index, a comparison, a
+    rounding ...), recorded as an op while a ``tf.function`` traces so that a replay
+    recomputes it on new inputs (a value computed outside an op would be frozen)."""
+    if trace.tracing[0]:
+        return trace.nograd(lambda *a: xp.asarray(fn(*a)), *args)
+    return Tensor(xp.asarray(fn(*[raw(a) for a in args])))
 
 
 def _constant_like(value, ref):

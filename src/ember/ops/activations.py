@@ -326,3 +326,208 @@ def log_softmax(x, axis=-1):
     """``log(softmax(x))`` along ``axis``, computed stably."""
     (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "log_softmax")
     return LogSoftmax(ax).apply(tensor_arg(x))
+
+
+# -- Keras 3's newer activations ------------------------------------------------------------------
+class _Piecewise(_Unary):
+    """A unary op given by ``f`` and its derivative ``d(x, y)`` (``gy * d``); the constants
+    are Python floats, so float32 stays float32 (NumPy 2 keeps the array's dtype)."""
+
+    def df(self, gy, x, y):
+        return gy * self.d(x, y).astype(gy.dtype, copy=False)
+
+
+class Celu(_Piecewise):
+    def __init__(self, alpha):
+        self.alpha = float(alpha)
+
+    def f(self, x):
+        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0) / self.alpha))
+
+    def d(self, x, y):
+        return xp.where(x > 0, 1.0, xp.exp(xp.minimum(x, 0) / self.alpha))
+
+
+class HardTanh(_Piecewise):
+    def f(self, x):
+        return xp.clip(x, -1.0, 1.0).astype(x.dtype, copy=False)
+
+    def d(self, x, y):
+        return (x > -1) & (x < 1)
+
+
+class HardShrink(_Piecewise):
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def f(self, x):
+        return xp.where(xp.abs(x) > self.threshold, x, xp.zeros((), x.dtype))
+
+    def d(self, x, y):
+        return xp.abs(x) > self.threshold
+
+
+class SoftShrink(_Piecewise):
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def f(self, x):
+        t = self.threshold
+        return xp.where(x > t, x - t, xp.where(x < -t, x + t, 0.0)).astype(x.dtype, copy=False)
+
+    def d(self, x, y):
+        return xp.abs(x) > self.threshold
+
+
+class SparsePlus(_Piecewise):
+    def f(self, x):
+        quad = (x + 1.0) ** 2 / 4.0
+        return xp.where(x <= -1, 0.0, xp.where(x >= 1, x, quad)).astype(x.dtype, copy=False)
+
+    def d(self, x, y):
+        return xp.where(x <= -1, 0.0, xp.where(x >= 1, 1.0, (x + 1.0) / 2.0))
+
+
+class SparseSigmoid(_Piecewise):
+    def f(self, x):
+        return xp.clip((x + 1.0) / 2.0, 0.0, 1.0).astype(x.dtype, copy=False)
+
+    def d(self, x, y):
+        return ((x > -1) & (x < 1)) * 0.5
+
+
+class Squareplus(_Piecewise):
+    def __init__(self, b):
+        self.b = float(b)
+
+    def f(self, x):
+        return (x + xp.sqrt(x * x + self.b)) / 2.0
+
+    def d(self, x, y):
+        return (1.0 + x / xp.sqrt(x * x + self.b)) / 2.0
+
+
+class TanhShrink(_Piecewise):
+    def f(self, x):
+        return x - xp.tanh(x)
+
+    def d(self, x, y):
+        t = xp.tanh(x)
+        return t * t
+
+
+class Sparsemax(Function):
+    """The Euclidean projection of ``x`` onto the simplex along ``axis`` (Martins & Astudillo,
+    2016): ``max(x - tau, 0)`` with ``tau`` chosen so that the result sums to 1."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        z = xp.moveaxis(x, self.axis, -1)
+        zs = -xp.sort(-z, axis=-1)  # descending
+        k = xp.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+        cum = xp.cumsum(zs, axis=-1)
+        support = 1 + k * zs > cum  # the sorted entries that stay positive
+        n = xp.sum(support, axis=-1, keepdims=True)
+        tau = (xp.take_along_axis(cum, n - 1, axis=-1) - 1) / n.astype(x.dtype)
+        y = xp.moveaxis(xp.maximum(z - tau, 0), -1, self.axis).astype(x.dtype, copy=False)
+        if self.recording:
+            self.saved = y
+        return y
+
+    def backward(self, gy):
+        # the Jacobian is diag(s) - s s^T / |s| for the support s (where y > 0)
+        s = (self.saved > 0).astype(gy.dtype)
+        mean = xp.sum(gy * s, axis=self.axis, keepdims=True) / xp.sum(s, axis=self.axis,
+                                                                      keepdims=True)
+        return (s * (gy - mean),)
+
+
+def _float_arg(x):
+    """A float Tensor (or array) for ``x``: integers become floatx, as Keras's activations."""
+    from ember import config
+
+    x = tensor_arg(x)
+    if raw(x).dtype.kind != "f":
+        from ember.ops.elementwise import cast
+
+        return cast(x, config.floatx())
+    return x
+
+
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x > 0``, else
+    ``alpha * (exp(x / alpha) - 1)``."""
+    return Celu(alpha).apply(_float_arg(x))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along
+    ``axis``."""
+    from ember.ops.shape import split
+
+    x = _float_arg(x)
+    n = raw(x).shape[normalize_axis(axis, xp.ndim(raw(x)), "glu")[0]]
+    if n % 2:
+        raise ValueError(
+            f"glu: axis {axis} of an input of shape {raw(x).shape} must have an even size to be "
+            f"split in two halves; it has size {n}")
+    a, b = split(x, 2, axis=axis)
+    from ember.ops.elementwise import multiply
+
+    return multiply(a, sigmoid(b))
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return HardTanh().apply(tensor_arg(x))  # integers stay integers, as Keras
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return HardShrink(threshold).apply(_float_arg(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    return SoftShrink(threshold).apply(_float_arg(x))
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` in between: a smooth relu."""
+    return SparsePlus().apply(_float_arg(x))
+
+
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``: a sigmoid with exact zeros and ones."""
+    return SparseSigmoid().apply(_float_arg(x))
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``: a smooth relu without exponentials."""
+    if b < 0:
+        raise ValueError(f"squareplus: b must be >= 0. Received: b={b}")
+    return Squareplus(b).apply(_float_arg(x))
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return TanhShrink().apply(_float_arg(x))
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    from ember.autodiff.tensor import convert_to_tensor
+    from ember.ops.elementwise import greater, where
+
+    x = convert_to_tensor(x)  # a Tensor, so that where() applies Keras's dtype rule
+    return where(greater(x, threshold), x, default_value)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis``: like softmax, a probability distribution, but with exact
+    zeros (the projection of ``x`` onto the probability simplex)."""
+    x = _float_arg(x)
+    (ax,) = normalize_axis(axis, max(1, xp.ndim(raw(x))), "sparsemax")
+    return Sparsemax(ax).apply(x)

@@ -14,9 +14,11 @@ Padding ``'same'`` follows TensorFlow: ``pad_total = max((ceil(in / s) - 1) * s 
 """
 
 from ember import config
-from ember.autodiff.function import Function
+from ember.autodiff.function import Function, is_float_dtype
 from ember.autodiff.tensor import Tensor
 from ember.backend import kernels, xp
+from ember.backend.half import einsum as _einsum
+from ember.backend.half import matmul as _gemm  # float16/bfloat16 through a float32 GEMM
 from ember.ops._helpers import binary_operands, raw
 from ember.ops._parallel import for_batches
 
@@ -152,7 +154,7 @@ def col2im(a2, k4, padded_shape, strides, dilation, out_hw):
 
         for_batches(add, n, gcols.nbytes)
         return g
-    parts = xp.matmul(a2, k4.reshape(kh * kw, c, -1).transpose(0, 2, 1))
+    parts = _gemm(a2, k4.reshape(kh * kw, c, -1).transpose(0, 2, 1))
     parts = parts.reshape(kh, kw, n, out_hw[0], out_hw[1], c)
     g = xp.zeros(padded_shape, dtype=a2.dtype)
     disjoint = strides[0] >= (kh - 1) * dilation[0] + 1 and \
@@ -200,7 +202,7 @@ class Conv(Function):
         xpad = pad_hw(x4, pads)
         cols = im2col(xpad, (kh, kw), self.strides, self.dilation, out_hw)
         kmat = k4.reshape(kh * kw * c, o)
-        y = cols @ kmat
+        y = _gemm(cols, kmat)
         if self.bias or self.relu:
             _bias_relu(y, b, self.relu)
         if self.recording:
@@ -216,7 +218,7 @@ class Conv(Function):
             gy2 = _relu_grad(gy2, y)
         gx = gk = gb = None
         if self.needs[1]:
-            gk = (cols.T @ gy2).reshape(k_shape)
+            gk = _gemm(cols.T, gy2).reshape(k_shape)
         if self.needs[0]:
             k4 = kmat.reshape((1,) * (4 - len(k_shape)) + k_shape)
             g = col2im(gy2, k4, pad_shape, self.strides, self.dilation, out_hw)
@@ -225,7 +227,7 @@ class Conv(Function):
         if not self.bias:
             return gx, gk
         if self.needs[2]:
-            gb = xp.ones(gy2.shape[0], dtype=gy2.dtype) @ gy2
+            gb = _gemm(xp.ones(gy2.shape[0], dtype=gy2.dtype), gy2)
         return gx, gk, gb
 
 
@@ -293,7 +295,7 @@ def _channels_back(y, data_format):
 
 def _float_kernel(x, k, op):
     for t in (x, k):
-        if t.dtype.kind != "f":
+        if not is_float_dtype(t.dtype):
             raise TypeError(f"{op}: inputs and kernel must be floats. Received dtypes "
                             f"{x.dtype} and {k.dtype} (shapes {x.shape} and {k.shape})")
 
@@ -389,14 +391,14 @@ class DepthwiseConv(Function):
             for i in range(kh):
                 for j in range(kw):
                     s = position(xpad, i, j, self.strides, self.dilation, out_hw)
-                    gk[i, j] = xp.einsum("nhwc,nhwcm->cm", s, gy5)
+                    gk[i, j] = _einsum("nhwc,nhwcm->cm", s, gy5)
             gk = gk.reshape(k_shape)
         if self.needs[0]:
             g = xp.zeros(xpad.shape, dtype=gy.dtype)
             for i in range(kh):
                 for j in range(kw):
                     s = position(g, i, j, self.strides, self.dilation, out_hw)
-                    s += xp.einsum("nhwcm,cm->nhwc", gy5, k4[i, j])
+                    s += _einsum("nhwcm,cm->nhwc", gy5, k4[i, j])
             in_hw = (1, x_shape[1]) if len(x_shape) == 3 else x_shape[1:3]
             gx = crop_hw(g, pads, in_hw).reshape(x_shape)
         return gx, gk
@@ -489,9 +491,9 @@ class ConvTranspose(Function):
         cols = im2col(gfull, k_hw, self.strides, self.dilation, in_hw)
         gx = gk = None
         if self.needs[0]:
-            gx = (cols @ kmat).reshape(x_shape)
+            gx = _gemm(cols, kmat).reshape(x_shape)
         if self.needs[1]:
-            gk = (cols.T @ x2).reshape(k_shape)
+            gk = _gemm(cols.T, x2).reshape(k_shape)
         return gx, gk
 
 

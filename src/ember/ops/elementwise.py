@@ -3,12 +3,13 @@
 import math
 
 from ember.autodiff import trace
-from ember.autodiff.function import Function
+from ember.autodiff.function import Function, is_float_dtype
 from ember.autodiff.tensor import Tensor, convert_to_tensor
 from ember.backend import xp
 from ember.ops._helpers import (
     as_float_tensor,
     binary_operands,
+    no_gradient,
     raw,
     tensor_arg,
     unbroadcast,
@@ -366,12 +367,12 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, gy):
-        if self.src.kind != "f":
+        if not is_float_dtype(self.src):  # bfloat16 (kind "V") is a float too
             return (None,)
         return (gy.astype(self.src),)
 
     def backward_ops(self, gy, x):
-        return (cast(gy, self.src) if self.src.kind == "f" else None,)
+        return (cast(gy, self.src) if is_float_dtype(self.src) else None,)
 
 
 def negative(x):
@@ -438,9 +439,7 @@ def cast(x, dtype):
 # -- non-differentiable elementwise (results carry no gradient) ----------------------------------
 def _nograd(fn):
     def op(*args):
-        if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
-            return trace.nograd(lambda *a: xp.asarray(fn(*a)), *args)
-        return Tensor(xp.asarray(fn(*[raw(a) for a in args])))
+        return no_gradient(fn, *args)
 
     op.__name__ = fn.__name__
     op.__doc__ = f"Elementwise ``{fn.__name__}`` (no gradient)."

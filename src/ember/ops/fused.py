@@ -1,7 +1,10 @@
 """Fused ops that exist for speed: one node instead of several on the tape."""
 
-from ember.autodiff.function import Function
+from ember.autodiff.function import Function, autocast_dtype
 from ember.backend import xp
+from ember.backend.half import matmul
+from ember.ops._helpers import raw
+from ember.ops.elementwise import cast
 from ember.ops.normalization import bias_relu_inplace, relu_bias_grad
 
 
@@ -16,7 +19,7 @@ class Affine(Function):
     def forward(self, x, kernel, bias=None):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
-        y = x2 @ kernel
+        y = matmul(x2, kernel)  # float16/bfloat16: a float32 GEMM (see ember.backend.half)
         if bias is None or not bias_relu_inplace(y, bias, self.relu):
             if bias is not None:
                 y += bias
@@ -36,8 +39,8 @@ class Affine(Function):
             g, gb = fused
         elif self.relu:
             g = g * (y > 0)
-        gx = (g @ kernel.T).reshape(shape) if self.needs[0] else None
-        gk = x2.T @ g if self.needs[1] else None
+        gx = matmul(g, kernel.T).reshape(shape) if self.needs[0] else None
+        gk = matmul(x2.T, g) if self.needs[1] else None
         if len(self.needs) > 2:
             if gb is None and self.needs[2]:
                 gb = g.sum(axis=0)
@@ -68,6 +71,10 @@ def affine(x, kernel, bias=None, relu=False):
             f"affine: the last axis of the input ({xs[-1] if xs else None}) must equal the "
             f"kernel's first axis. Received input shape {xs} and kernel shape {ks}"
         )
+    if xp.asarray(raw(x)).dtype.kind in "iub" and kernel.dtype.kind == "f":
+        # integer inputs: the kernel's float dtype as the op reads it (the compute dtype in
+        # a mixed-precision layer), as Keras's Dense
+        x = cast(x, autocast_dtype() or kernel.dtype)
     if bias is None:
         return Affine(relu).apply(x, kernel)
     return Affine(relu).apply(x, kernel, bias)

@@ -315,9 +315,8 @@ def top_k(x, k, sorted=True):  # noqa: A002 - the Keras name
 
 
 def log_sigmoid(x):
-    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
-
-    return E.negative(softplus(E.negative(x)))
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|`` (floatx for integers)."""
+    return E.negative(softplus(E.negative(_float_input(x))))
 
 
 def hard_silu(x):
@@ -350,11 +349,337 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return m, v
 
 
+# -- normalizations -----------------------------------------------------------------------------
+def _along(v, axes, x, op):
+    """``v`` (None, or a Tensor of the sizes of ``x`` on ``axes``) as ``x``'s dtype (as Keras
+    casts it), reshaped to broadcast against ``x``; a value of ``x``'s rank that broadcasts
+    is left in its shape."""
+    if v is None:
+        return None
+    from ember.ops.shape import reshape
+
+    v = E.cast(convert_to_tensor(v), x.dtype)
+    x_shape = x.shape
+    want = tuple(x_shape[a] for a in axes)
+    if tuple(v.shape) == want:
+        return reshape(v, tuple(x_shape[i] if i in axes else 1 for i in range(len(x_shape))))
+    try:
+        if v.ndim != len(x_shape):  # only a full-rank value is broadcast as it is
+            raise ValueError
+        xp.broadcast_shapes(tuple(v.shape), tuple(x_shape))
+    except ValueError:
+        raise ValueError(f"{op}: a parameter of shape {tuple(v.shape)} does not match the "
+                         f"input of shape {tuple(x_shape)} along axes {list(axes)}") from None
+    return v
+
+
+def _float_input(x):
+    x = convert_to_tensor(x)
+    return x if x.dtype.kind == "f" else E.cast(x, config.floatx())
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``, the 1-D statistics and
+    parameters laid along ``axis`` of ``x``."""
+    x = _float_input(x)
+    (ax,) = normalize_axis(axis, x.ndim, "batch_normalization")
+    mean, variance, offset, scale = (_along(v, (ax,), x, "batch_normalization")
+                                     for v in (mean, variance, offset, scale))
+    inv = E.rsqrt(E.add(variance, float(epsilon)))
+    if scale is not None:
+        inv = E.multiply(inv, scale)
+    out = E.multiply(E.subtract(x, mean), inv)
+    return out if offset is None else E.add(out, offset)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """Normalize ``x`` to zero mean and unit variance over ``axis``, then scale by ``gamma``
+    and shift by ``beta`` (``epsilon`` defaults to ``config.epsilon()``).
+
+    ``rms_scaling=True`` (deprecated in Keras) divides by ``sqrt(variance + epsilon)`` without
+    centering, as Keras does."""
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    if kwargs:
+        raise TypeError(f"layer_normalization: unexpected arguments {sorted(kwargs)}")
+    x, dtype = _at_least_float32(x)
+    axes = tuple(sorted(normalize_axis(axis, x.ndim, "layer_normalization")))
+    eps = config.epsilon() if epsilon is None else float(epsilon)
+    gamma = _along(gamma, axes, x, "layer_normalization")
+    beta = _along(beta, axes, x, "layer_normalization")
+    mean, variance = moments(x, axes, keepdims=True)
+    inv = E.rsqrt(E.add(variance, eps))
+    if rms_scaling:
+        out = E.multiply(x, inv)
+        return E.cast(out if gamma is None else E.multiply(out, gamma), dtype)
+    if gamma is not None:
+        inv = E.multiply(inv, gamma)
+    out = E.multiply(E.subtract(x, mean), inv)
+    return E.cast(out if beta is None else E.add(out, beta), dtype)
+
+
+def _at_least_float32(x):
+    """``x`` as a float of at least 32 bits, and the dtype to return: half-precision inputs
+    are normalized in float32 (as Keras, for stability), integers in floatx."""
+    x = _float_input(x)
+    if x.dtype.itemsize < 4:
+        return E.cast(x, "float32"), x.dtype
+    return x, x.dtype
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """``x / sqrt(mean(x**2, axis) + epsilon) * scale`` (root-mean-square normalization)."""
+    from ember.ops.shape import expand_dims
+
+    x, dtype = _at_least_float32(x)
+    if x.ndim == 0:
+        x = expand_dims(x, 0)
+    axes = tuple(sorted(normalize_axis(axis, x.ndim, "rms_normalization")))
+    eps = config.epsilon() if epsilon is None else float(epsilon)
+    out = E.multiply(x, E.rsqrt(E.add(R.mean(E.square(x), axis=axes, keepdims=True), eps)))
+    if scale is not None:  # broadcast as given, as Keras
+        out = E.multiply(out, E.cast(convert_to_tensor(scale), x.dtype))
+    return E.cast(out, dtype)
+
+
+# -- image-shaped ops ---------------------------------------------------------------------------
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``, a
+    scalar over all elements."""
+    x1, x2 = _float_input(x1), _float_input(x2)
+    if x1.shape != x2.shape:
+        raise ValueError(f"psnr: input shapes {x1.shape} and {x2.shape} must match")
+    peak = E.log10(E.cast(convert_to_tensor(max_val), x2.dtype))
+    mse = R.mean(E.square(E.subtract(x1, x2)))
+    return E.subtract(E.multiply(peak, 20.0), E.multiply(E.log10(mse), 10.0))
+
+
+def _check_4d(x, op):
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (batch, height, width, channels or "
+                         f"batch, channels, height, width); received shape {x.shape}")
+
+
+def _data_format(data_format, op):
+    fmt = config.image_data_format() if data_format is None else data_format
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    return fmt
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Move blocks of ``block_size**2`` channels into ``block_size x block_size`` spatial
+    blocks (pixel shuffle)."""
+    from ember.ops.shape import reshape, transpose
+
+    x = convert_to_tensor(x)
+    _check_4d(x, "depth_to_space")
+    fmt = _data_format(data_format, "depth_to_space")
+    b = int(block_size)
+    if b < 1:
+        raise ValueError(f"depth_to_space: block_size must be >= 1. Received: {block_size}")
+    n, h, w, c = x.shape if fmt == "channels_last" else (x.shape[0], *x.shape[2:], x.shape[1])
+    if c % (b * b):
+        raise ValueError(f"depth_to_space: the number of channels ({c}) must be divisible by "
+                         f"block_size**2 ({b * b}); input shape {x.shape}")
+    if fmt == "channels_last":
+        y = transpose(reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5))
+        return reshape(y, (n, h * b, w * b, c // (b * b)))
+    y = transpose(reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return reshape(y, (n, c // (b * b), h * b, w * b))
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Move ``block_size x block_size`` spatial blocks into channels (the inverse of
+    ``depth_to_space``)."""
+    from ember.ops.shape import reshape, transpose
+
+    x = convert_to_tensor(x)
+    _check_4d(x, "space_to_depth")
+    fmt = _data_format(data_format, "space_to_depth")
+    b = int(block_size)
+    if b < 1:
+        raise ValueError(f"space_to_depth: block_size must be >= 1. Received: {block_size}")
+    n, h, w, c = x.shape if fmt == "channels_last" else (x.shape[0], *x.shape[2:], x.shape[1])
+    if h % b or w % b:
+        raise ValueError(f"space_to_depth: height ({h}) and width ({w}) must be divisible by "
+                         f"block_size ({b}); input shape {x.shape}")
+    if fmt == "channels_last":
+        y = transpose(reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5))
+        return reshape(y, (n, h // b, w // b, c * b * b))
+    y = transpose(reshape(x, (n, c, h // b, b, w // b, b)), (0, 1, 3, 5, 2, 4))
+    return reshape(y, (n, c * b * b, h // b, w // b))
+
+
+def _adaptive_pool(inputs, output_size, data_format, reduce, op):
+    """Pool each spatial axis in turn into ``output_size`` windows, window ``i`` of an axis of
+    length ``L`` covering ``[floor(i L / out), ceil((i + 1) L / out))`` (PyTorch's and Keras's
+    windows); pooling the axes one after another gives the same result as pooling boxes."""
+    from ember.ops.shape import concatenate, getitem
+
+    x = convert_to_tensor(inputs)
+    spatial = x.ndim - 2
+    if spatial not in (1, 2, 3):
+        raise ValueError(f"{op}: expected a 3-D, 4-D or 5-D input (1 to 3 spatial axes); "
+                         f"received shape {x.shape}")
+    fmt = _data_format(data_format, op)
+    from ember.ops.conv import normalize_tuple
+
+    sizes = normalize_tuple(output_size, spatial, "output_size", op)
+    first = 1 if fmt == "channels_last" else 2
+    for k, out in enumerate(sizes):
+        ax = first + k
+        length = x.shape[ax]
+        parts = []
+        for i in range(out):
+            start, stop = (i * length) // out, -((-(i + 1) * length) // out)
+            key = (slice(None),) * ax + (slice(start, stop),)
+            parts.append(reduce(getitem(x, key), axis=ax, keepdims=True))
+        x = concatenate(parts, axis=ax)
+    return x
+
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a fixed ``output_size`` (an int or one per spatial axis), whatever
+    the input's spatial size."""
+    return _adaptive_pool(inputs, output_size, data_format, R.mean, "adaptive_average_pool")
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a fixed ``output_size`` (an int or one per spatial axis)."""
+    return _adaptive_pool(inputs, output_size, data_format, R.max, "adaptive_max_pool")
+
+
+def _patch_geometry(kernel_size, dilation, padding, stride, op):
+    from ember.ops.conv import normalize_tuple
+
+    return (normalize_tuple(kernel_size, 2, "kernel_size", op),
+            normalize_tuple(dilation, 2, "dilation", op),
+            normalize_tuple(padding, 2, "padding", op, minimum=0),
+            normalize_tuple(stride, 2, "stride", op))
+
+
+def _blocks(size, k, d, p, s):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _unfold_array(x, k, d, p, s):
+    from ember.ops.conv import pad_hw, windows
+
+    n, c, h, w = x.shape
+    out_hw = (_blocks(h, k[0], d[0], p[0], s[0]), _blocks(w, k[1], d[1], p[1], s[1]))
+    xpad = pad_hw(xp.ascontiguousarray(x.transpose(0, 2, 3, 1)), ((p[0], p[0]), (p[1], p[1])))
+    win = windows(xpad, k, s, d, out_hw)  # (N, OH, OW, KH, KW, C)
+    return win.transpose(0, 5, 3, 4, 1, 2).reshape(n, c * k[0] * k[1], -1)
+
+
+def _fold_array(cols, out_hw, k, d, p, s):
+    from ember.ops.conv import position
+
+    n, ckk, _ = cols.shape
+    c = ckk // (k[0] * k[1])
+    blocks = (_blocks(out_hw[0], k[0], d[0], p[0], s[0]),
+              _blocks(out_hw[1], k[1], d[1], p[1], s[1]))
+    parts = cols.reshape(n, c, k[0], k[1], *blocks).transpose(2, 3, 0, 4, 5, 1)
+    g = xp.zeros((n, out_hw[0] + 2 * p[0], out_hw[1] + 2 * p[1], c), dtype=cols.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            view = position(g, i, j, s, d, blocks)
+            view += parts[i, j]
+    g = g[:, p[0]:p[0] + out_hw[0], p[1]:p[1] + out_hw[1]]
+    return xp.ascontiguousarray(g.transpose(0, 3, 1, 2))
+
+
+class Unfold(Function):
+    """Sliding blocks of an (N, C, H, W) input as columns (N, C * KH * KW, L); its gradient is
+    ``fold`` of the output gradient."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x):
+        self.hw = x.shape[2:]
+        return _unfold_array(x, *self.geometry)
+
+    def backward(self, gy):
+        return (_fold_array(gy, self.hw, *self.geometry),)
+
+
+class Fold(Function):
+    """Columns (N, C * KH * KW, L) summed back into an (N, C, H, W) image; its gradient is
+    ``unfold`` of the output gradient."""
+
+    def __init__(self, out_hw, geometry):
+        self.out_hw, self.geometry = out_hw, geometry
+
+    def forward(self, cols):
+        return _fold_array(cols, self.out_hw, *self.geometry)
+
+    def backward(self, gy):
+        return (_unfold_array(gy, *self.geometry),)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks from a batched (N, C, H, W) image into a tensor of shape
+    (N, C * kernel_h * kernel_w, L), L being the number of blocks (``torch.nn.Unfold``)."""
+    x = convert_to_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W); received shape {x.shape}")
+    k, d, p, s = geometry = _patch_geometry(kernel_size, dilation, padding, stride, "unfold")
+    for size, kk, dd, pp, ss in zip(x.shape[2:], k, d, p, s):
+        if _blocks(size, kk, dd, pp, ss) < 1:
+            raise ValueError(f"unfold: the kernel {k} (dilation {d}) does not fit the input of "
+                             f"shape {x.shape} with padding {p}")
+    return Unfold(geometry).apply(x)
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding local blocks (N, C * kernel_h * kernel_w, L) back into an image of
+    ``output_size`` (N, C, H, W): the adjoint of ``unfold`` (``torch.nn.Fold``)."""
+    from ember.ops.conv import normalize_tuple
+
+    x = convert_to_tensor(x)
+    if x.ndim != 3:
+        raise ValueError(f"fold: expected a 3-D input (N, C * KH * KW, L); received shape "
+                         f"{x.shape}")
+    out_hw = normalize_tuple(output_size, 2, "output_size", "fold")
+    k, d, p, s = geometry = _patch_geometry(kernel_size, dilation, padding, stride, "fold")
+    blocks = [_blocks(o, kk, dd, pp, ss) for o, kk, dd, pp, ss in zip(out_hw, k, d, p, s)]
+    if x.shape[1] % (k[0] * k[1]) or x.shape[2] != blocks[0] * blocks[1] or min(blocks) < 1:
+        raise ValueError(
+            f"fold: an input of shape {x.shape} does not match output_size {out_hw} with "
+            f"kernel {k}, dilation {d}, padding {p}, stride {s}: expected dimension 1 to be a "
+            f"multiple of {k[0] * k[1]} and dimension 2 to be {blocks[0] * blocks[1]} blocks")
+    return Fold(out_hw, geometry).apply(x)
+
+
+class _Polar(Function):
+    def forward(self, r, theta):
+        return (r * xp.cos(theta) + 1j * (r * xp.sin(theta))).astype(
+            xp.result_type(r.dtype, xp.complex64))
+
+    def backward(self, gy):
+        raise NotImplementedError(
+            "polar: gradients through complex results are not supported by ember")
+
+
+def polar(abs_, angle):
+    """The complex number ``abs_ * (cos(angle) + i sin(angle))`` (complex64 for float32
+    inputs). Its result carries no gradient: ember differentiates real tensors only."""
+    r, theta = _float_input(abs_), _float_input(angle)
+    return _Polar().apply(r, theta)
+
+
 # Convolution, pooling and the activations are part of keras.ops.nn too.
 from ember.ops.activations import (  # noqa: E402,F401
+    celu,
     elu,
     gelu,
+    glu,
+    hard_shrink,
     hard_sigmoid,
+    hard_tanh,
     leaky_relu,
     log_softmax,
     relu,
@@ -362,11 +687,19 @@ from ember.ops.activations import (  # noqa: E402,F401
     selu,
     sigmoid,
     silu,
+    soft_shrink,
     softmax,
     softplus,
     softsign,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
     swish,
+    tanh_shrink,
+    threshold,
 )
+from ember.ops.attention import dot_product_attention  # noqa: E402,F401
 from ember.ops.conv import (  # noqa: E402,F401
     conv,
     conv_bias_act,
@@ -374,4 +707,5 @@ from ember.ops.conv import (  # noqa: E402,F401
     depthwise_conv,
     separable_conv,
 )
+from ember.ops.ctc import ctc_decode, ctc_loss  # noqa: E402,F401
 from ember.ops.pooling import average_pool, max_pool  # noqa: E402,F401

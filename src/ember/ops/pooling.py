@@ -11,7 +11,7 @@ Padding ``'same'`` follows TensorFlow; a ``'same'`` average excludes the padding
 """
 
 from ember import config
-from ember.autodiff.function import Function
+from ember.autodiff.function import Function, is_float_dtype
 from ember.backend import kernels, xp
 from ember.ops._helpers import as_float_tensor
 from ember.ops._parallel import for_batches
@@ -83,7 +83,7 @@ class MaxPool(_Pool):
 
     def forward(self, x):
         x4 = self._setup(x)
-        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        low = -xp.inf if is_float_dtype(x.dtype) else xp.iinfo(x.dtype).min
         xpad = pad_hw(x4, self.pads, low)
         y = xp.empty((x4.shape[0],) + self.out_hw + (x4.shape[3],), dtype=x.dtype)
         kernel = kernels.get("max_pool") if x.dtype == xp.float32 and \

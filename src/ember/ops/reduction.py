@@ -110,7 +110,9 @@ class Min(_MaxMin):
 
 class Prod(_Reduce):
     def forward(self, x):
-        y = xp.prod(x, axis=self.axis, keepdims=True)
+        # an integer product keeps its dtype (NumPy would widen int32 to int64), as Keras
+        y = xp.prod(x, axis=self.axis, keepdims=True,
+                    dtype=x.dtype if x.dtype.kind in "iu" else None)
         if self.recording:
             self.saved = (x, y)
         if self.keepdims:
@@ -256,7 +258,8 @@ class Cumsum(Function):
         self.axis = axis
 
     def forward(self, x):
-        return xp.cumsum(x, axis=self.axis)
+        # an integer running sum keeps its dtype (NumPy would widen int32 to int64), as Keras
+        return xp.cumsum(x, axis=self.axis, dtype=x.dtype if x.dtype.kind in "iu" else None)
 
     def backward(self, gy):
         ax = self.axis
@@ -265,23 +268,13 @@ class Cumsum(Function):
 
 def cumsum(x, axis=None, dtype=None):
     """Cumulative sum along ``axis`` (of the flattened input when None)."""
-    if axis is None:
-        from ember.ops.shape import reshape
-
-        x = reshape(x, (-1,))
-        axis = 0
-    (ax,) = normalize_axis(axis, xp.ndim(raw(x)), "cumsum")
-    out = Cumsum(ax).apply(tensor_arg(x))
-    if dtype is not None:
-        from ember.ops.elementwise import cast
-
-        out = cast(out, dtype)
-    return out
+    t, ax = _cumulative_input(x, axis, dtype, "cumsum")
+    return Cumsum(ax).apply(t)
 
 
 def median(x, axis=None, keepdims=False):
-    """Median over ``axis`` (no gradient)."""
-    return Tensor(xp.asarray(xp.median(raw(x), axis=axis, keepdims=keepdims)))
+    """Median over ``axis`` (a float; the gradient goes to the middle value(s))."""
+    return _quantile(x, 0.5, axis, "linear", keepdims, "median", skip_nan=False)
 
 
 def average(x, axis=None, weights=None):
@@ -301,3 +294,331 @@ def average(x, axis=None, weights=None):
 
     w = broadcast_to(weights, xp.broadcast_shapes(xp.shape(raw(x)), xp.shape(raw(weights))))
     return E.divide(sum(E.multiply(x, weights), axis=axis), sum(w, axis=axis))
+
+
+# -- cumulative products ----------------------------------------------------------------------
+class Cumprod(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        y = xp.cumprod(x, axis=self.axis, dtype=x.dtype)
+        if self.recording:
+            self.saved = (x, y)
+        return y
+
+    def backward(self, gy):
+        # d y_j / d x_i = prod_{k <= j, k != i} x_k, so g_i = sum_{j >= i} gy_j y_j / x_i: a
+        # reversed running sum, when no x is 0
+        x, y = self.saved
+        ax = self.axis
+        if xp.all(x != 0):
+            return (xp.flip(xp.cumsum(xp.flip(gy * y, ax), axis=ax), ax) / x,)
+        # with zeros, without dividing: g_i = (prod_{k < i} x_k) * s_i, where
+        # s_i = gy_i + x_{i+1} * s_{i+1} (a loop along the axis)
+        x = xp.moveaxis(x, ax, -1)
+        gy = xp.moveaxis(gy, ax, -1)
+        before = xp.cumprod(xp.concatenate([xp.ones_like(x[..., :1]), x[..., :-1]], -1), -1)
+        s = xp.empty_like(gy)
+        n = x.shape[-1]
+        if n:
+            s[..., n - 1] = gy[..., n - 1]
+        for i in range(n - 2, -1, -1):
+            s[..., i] = gy[..., i] + x[..., i + 1] * s[..., i + 1]
+        return (xp.moveaxis(before * s, -1, ax),)
+
+
+def _cumulative_input(x, axis, dtype, name):
+    """``x`` (flattened when ``axis`` is None) in the dtype a running sum or product keeps:
+    ``dtype`` if given, int32 for booleans, else its own; and the axis."""
+    from ember.ops.elementwise import cast
+    from ember.ops.shape import reshape
+
+    t = tensor_arg(x)
+    if not isinstance(t, Tensor):
+        t = Tensor(t)
+    if dtype is not None:
+        t = cast(t, dtype)
+    elif t.dtype.kind == "b":
+        t = cast(t, "int32")
+    if axis is None:
+        t = reshape(t, (-1,))
+        axis = 0
+    (ax,) = normalize_axis(axis, t.ndim, name)
+    return t, ax
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Cumulative product along ``axis`` (of the flattened input when None)."""
+    t, ax = _cumulative_input(x, axis, dtype, "cumprod")
+    return Cumprod(ax).apply(t)
+
+
+def _without_nan(x, fill):
+    """``x`` with NaN replaced by ``fill`` (the gradient passes elsewhere), and the NaN mask
+    (None for a dtype without NaN)."""
+    from ember.ops.elementwise import isnan, where
+
+    t = tensor_arg(x)
+    if not isinstance(t, Tensor):
+        t = Tensor(t)
+    if t.dtype.kind != "f":
+        return t, None
+    mask = isnan(t)  # an op, not an array, so that a tf.function replay recomputes it
+    return where(mask, fill, t), mask
+
+
+def nancumsum(x, axis=None, dtype=None):
+    """Cumulative sum along ``axis``, NaN counted as zero."""
+    t, _ = _without_nan(x, 0.0)
+    t, ax = _cumulative_input(t, axis, dtype, "nancumsum")
+    return Cumsum(ax).apply(t)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    """Cumulative product along ``axis``, NaN counted as one."""
+    t, _ = _without_nan(x, 1.0)
+    return cumprod(t, axis=axis, dtype=dtype)
+
+
+# -- reductions that skip NaN ---------------------------------------------------------------
+def _wide_int(t):
+    """Booleans and narrow integers as int32 (uint32 for unsigned): the dtype of Keras's
+    integer sum and product."""
+    from ember.ops.elementwise import cast
+
+    if t.dtype.kind == "b" or t.dtype.kind == "i" and t.dtype.itemsize < 4:
+        return cast(t, "int32")
+    if t.dtype.kind == "u" and t.dtype.itemsize < 4:
+        return cast(t, "uint32")
+    return t
+
+
+def nansum(x, axis=None, keepdims=False):
+    """Sum over ``axis``, NaN counted as zero."""
+    t, _ = _without_nan(x, 0.0)
+    return sum(_wide_int(t), axis=axis, keepdims=keepdims)
+
+
+def nanprod(x, axis=None, keepdims=False):
+    """Product over ``axis``, NaN counted as one."""
+    t, _ = _without_nan(x, 1.0)
+    return prod(_wide_int(t), axis=axis, keepdims=keepdims)
+
+
+def _float_input(x):
+    from ember.ops._helpers import as_float_tensor
+    from ember.ops.numeric import _float
+
+    return _float(as_float_tensor(x))
+
+
+def _nan_count(t, mask, axis, keepdims):
+    """The number of non-NaN values over ``axis``, in ``t``'s dtype (no gradient)."""
+    from ember.ops.creation import ones_like
+    from ember.ops.elementwise import cast, logical_not
+
+    valid = ones_like(t) if mask is None else cast(logical_not(mask), t.dtype)
+    return sum(valid, axis=axis, keepdims=keepdims)
+
+
+def _divide_count(total, count):
+    """``total / count``, NaN where the count is 0 (no value to average)."""
+    from ember.ops.elementwise import divide, equal, maximum, where
+
+    return where(equal(count, 0), xp.nan, divide(total, maximum(count, 1)))
+
+
+def nanmean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` of the values that are not NaN (NaN where there are none)."""
+    t, mask = _without_nan(_float_input(x), 0.0)
+    total = sum(t, axis=axis, keepdims=keepdims)
+    return _divide_count(total, _nan_count(t, mask, axis, keepdims))
+
+
+def nanvar(x, axis=None, keepdims=False):
+    """Population variance over ``axis`` of the values that are not NaN."""
+    from ember.ops.elementwise import square, subtract, where
+
+    x = _float_input(x)
+    t, mask = _without_nan(x, 0.0)
+    centered = subtract(t, nanmean(x, axis=axis, keepdims=True))
+    if mask is not None:
+        centered = where(mask, 0.0, centered)
+    total = sum(square(centered), axis=axis, keepdims=keepdims)
+    return _divide_count(total, _nan_count(t, mask, axis, keepdims))
+
+
+def nanstd(x, axis=None, keepdims=False):
+    """Population standard deviation over ``axis`` of the values that are not NaN."""
+    from ember.ops.elementwise import sqrt
+
+    return sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def _nan_extreme(x, axis, keepdims, reduce, fill):
+    from ember.ops.elementwise import where
+
+    t, mask = _without_nan(x, fill)
+    out = reduce(t, axis=axis, keepdims=keepdims)
+    if mask is None:
+        return out
+    return where(all(mask, axis=axis, keepdims=keepdims), xp.nan, out)
+
+
+def nanmax(x, axis=None, keepdims=False):
+    """Maximum over ``axis`` ignoring NaN (NaN where all are NaN)."""
+    return _nan_extreme(x, axis, keepdims, max, -xp.inf)
+
+
+def nanmin(x, axis=None, keepdims=False):
+    """Minimum over ``axis`` ignoring NaN (NaN where all are NaN)."""
+    return _nan_extreme(x, axis, keepdims, min, xp.inf)
+
+
+def _nan_arg(fn, fill, name):
+    def op(x, axis=None, keepdims=False):
+        t = tensor_arg(x)
+        data = raw(t)
+        if axis is not None:
+            normalize_axis(axis, xp.ndim(data), name)
+
+        def compute(a):
+            if a.dtype.kind != "f":
+                return fn(a, axis=axis, keepdims=keepdims).astype("int32")
+            nan = xp.isnan(a)
+            idx = fn(xp.where(nan, fill, a), axis=axis, keepdims=keepdims)
+            # as JAX: -1 where every value is NaN
+            return xp.where(xp.all(nan, axis=axis, keepdims=keepdims), -1, idx).astype("int32")
+
+        if trace.tracing[0]:
+            return trace.nograd(lambda a: xp.asarray(compute(a)), t)
+        return Tensor(xp.asarray(compute(data)))
+
+    op.__name__ = name
+    op.__doc__ = f"``{name[3:]}`` over ``axis`` ignoring NaN; -1 where all are NaN (int32)."
+    return op
+
+
+nanargmax = _nan_arg(xp.argmax, -xp.inf, "nanargmax")
+nanargmin = _nan_arg(xp.argmin, xp.inf, "nanargmin")
+
+
+def ptp(x, axis=None, keepdims=False):
+    """The range ``max - min`` over ``axis``."""
+    from ember.ops.elementwise import subtract
+
+    t = tensor_arg(x)
+    if xp.asarray(raw(t)).dtype.kind == "b":
+        raise TypeError("ptp: boolean input is not supported (as in Keras); cast it first")
+    return subtract(max(t, axis=axis, keepdims=keepdims), min(t, axis=axis, keepdims=keepdims))
+
+
+# -- quantiles ---------------------------------------------------------------------------------
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+class Quantile(Function):
+    """Quantiles ``qs`` (fractions, shape (m,)) along the last axis: (..., n) -> (..., m).
+
+    Sorts (NaN last), then interpolates between the values at the two ranks around
+    ``q * (count - 1)``, where ``count`` is ``n``, or the number of non-NaN values with
+    ``skip_nan``. The gradient goes to the two values used, with the interpolation weights."""
+
+    def __init__(self, qs, method, skip_nan):
+        self.qs, self.method, self.skip_nan = qs, method, skip_nan
+
+    def forward(self, x):
+        n = x.shape[-1]
+        nan = xp.isnan(x)
+        order = xp.argsort(x, axis=-1, kind="stable")
+        srt = xp.take_along_axis(x, order, -1)
+        count = xp.sum(~nan, axis=-1, keepdims=True) if self.skip_nan else n
+        pos = self.qs * (count - 1)
+        lo = xp.floor(pos) if self.method in ("linear", "lower", "midpoint") else (
+            xp.ceil(pos) if self.method == "higher" else xp.round(pos))
+        hi = xp.ceil(pos) if self.method in ("linear", "midpoint") else lo
+        if self.method == "linear":
+            w = pos - lo
+        else:
+            w = xp.where(lo == hi, 0.0, 0.5)
+        w = xp.broadcast_to(w, x.shape[:-1] + (len(self.qs),)).astype(x.dtype)
+        lo = xp.broadcast_to(xp.clip(lo, 0, n - 1).astype(xp.intp), w.shape)
+        hi = xp.broadcast_to(xp.clip(hi, 0, n - 1).astype(xp.intp), w.shape)
+        low, high = xp.take_along_axis(srt, lo, -1), xp.take_along_axis(srt, hi, -1)
+        out = low + (high - low) * w
+        if not self.skip_nan:  # a NaN in a slice makes its quantiles NaN, as NumPy and JAX
+            out = xp.where(xp.any(nan, axis=-1, keepdims=True), xp.nan, out).astype(x.dtype)
+        if self.recording:  # where each used value came from in x
+            self.saved = (x.shape, xp.take_along_axis(order, lo, -1),
+                          xp.take_along_axis(order, hi, -1), w)
+        return out
+
+    def backward(self, gy):
+        shape, lo, hi, w = self.saved
+        n, m = shape[-1], w.shape[-1]
+        g = xp.zeros((gy.size // m if m else 0, n), gy.dtype)
+        rows = xp.arange(g.shape[0])[:, None]
+        xp.add.at(g, (rows, lo.reshape(-1, m)), (gy * (1 - w)).reshape(-1, m))
+        xp.add.at(g, (rows, hi.reshape(-1, m)), (gy * w).reshape(-1, m))
+        return (g.reshape(shape),)
+
+
+def _quantile(x, q, axis, method, keepdims, name, skip_nan):
+    """Quantiles ``q`` (in [0, 1]) of ``x`` over ``axis``, shaped ``q.shape + kept axes``."""
+    from ember.ops.shape import reshape, transpose
+
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"{name}: method must be one of {', '.join(_QUANTILE_METHODS)}. "
+                         f"Received: {method!r}")
+    qs = xp.asarray(raw(q), dtype="float64")
+    if qs.size and not (xp.all(qs >= 0) and xp.all(qs <= 1)):
+        scale = 100 if "percentile" in name else 1
+        raise ValueError(f"{name}: q must be in [0, {scale}]. Received: {qs * scale}")
+    t = _float_input(x)
+    shape = t.shape
+    axes = tuple(range(len(shape))) if axis is None else normalize_axis(axis, len(shape), name)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: repeated axis in {axis}")
+    rest = [i for i in range(len(shape)) if i not in axes]
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    if n == 0:
+        raise ValueError(f"{name}: cannot take quantiles of an empty reduction (shape {shape}, "
+                         f"axis {axis})")
+    flat = reshape(transpose(t, rest + list(axes)), tuple(shape[i] for i in rest) + (n,))
+    out = Quantile(qs.reshape(-1), method, skip_nan).apply(flat)
+    # (rest..., len(q)) -> q's shape + the kept axes, with 1s for the reduced ones if keepdims
+    kept = [1 if i in axes else shape[i] for i in range(len(shape))] if keepdims else [
+        shape[i] for i in rest]
+    out = transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))
+    return reshape(out, qs.shape + tuple(kept))
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th quantiles (``q`` in [0, 1]) over ``axis``; ``method`` as NumPy's: linear,
+    lower, higher, midpoint or nearest."""
+    return _quantile(x, q, axis, method, keepdims, "quantile", skip_nan=False)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th percentiles (``q`` in [0, 100]) over ``axis`` (see ``quantile``)."""
+    return _quantile(x, xp.asarray(raw(q), dtype="float64") / 100, axis, method, keepdims,
+                     "percentile", skip_nan=False)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """``quantile`` of the values that are not NaN (NaN where there are none)."""
+    return _quantile(x, q, axis, method, keepdims, "nanquantile", skip_nan=True)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    """``percentile`` of the values that are not NaN (NaN where there are none)."""
+    return _quantile(x, xp.asarray(raw(q), dtype="float64") / 100, axis, method, keepdims,
+                     "nanpercentile", skip_nan=True)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    """Median over ``axis`` of the values that are not NaN."""
+    return _quantile(x, 0.5, axis, "linear", keepdims, "nanmedian", skip_nan=True)

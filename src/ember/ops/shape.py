@@ -2,6 +2,7 @@
 
 import builtins
 
+from ember.autodiff import trace
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
@@ -153,6 +154,39 @@ def getitem(x, key):
         raise IndexError(f"getitem: {e} (input shape {xp.shape(raw(x))}, index {key!r})") from None
 
 
+# -- dtype promotion ------------------------------------------------------------------------------
+def result_dtype(*values):
+    """The dtype Keras gives an op that combines ``values`` (``concatenate``, ``append``,
+    ``select`` ...): JAX's promotion, where an integer or bool next to a float takes the float
+    type (int32 with float32 is float32, not NumPy's float64). Python scalars are weak: they
+    only turn an integer result into floatx (a float) or a bool one into int32 (an int)."""
+    from ember import config
+
+    weak = [type(v) for v in values if type(v) in (bool, int, float)]
+    strong = [tensor_arg(v).dtype for v in values if type(v) not in (bool, int, float)]
+    if not strong:  # only Python scalars: as convert_to_tensor types them
+        strong, weak = [tensor_arg(v).dtype for v in values], []
+    inexact = [d for d in strong if d.kind in "fc"]
+    if inexact:
+        return xp.result_type(*inexact)
+    dtype = xp.result_type(*strong)
+    if float in weak:
+        return xp.dtype(config.floatx())
+    if int in weak and dtype.kind == "b":
+        return xp.dtype("int32")
+    return dtype
+
+
+def _promoted(xs):
+    """Tensors/arrays ``xs`` cast (differentiably) to their common dtype when they differ."""
+    from ember.ops.elementwise import cast
+
+    if len({x.dtype for x in xs}) < 2:
+        return xs
+    dtype = result_dtype(*xs)
+    return [cast(x, dtype) for x in xs]
+
+
 class Concatenate(Function):
     def __init__(self, axis):
         self.axis = axis
@@ -184,7 +218,7 @@ def concatenate(xs, axis=0):
                 f"concatenate: all input shapes must match except on axis {axis}. "
                 f"Received shapes {shapes}"
             )
-    return Concatenate(ax).apply(*map(tensor_arg, xs))
+    return Concatenate(ax).apply(*_promoted([tensor_arg(x) for x in xs]))
 
 
 def stack(xs, axis=0):
@@ -200,13 +234,18 @@ def stack(xs, axis=0):
 
 def split(x, indices_or_sections, axis=0):
     """Split into a list of tensors (equal sections, or at the given indices)."""
+    return split_along(x, indices_or_sections, axis, "split")
+
+
+def split_along(x, indices_or_sections, axis, op):
+    """``split``, with errors naming ``op`` (``hsplit``, ``array_split`` ...)."""
     shape = xp.shape(raw(x))
-    (ax,) = normalize_axis(axis, len(shape), "split")
+    (ax,) = normalize_axis(axis, len(shape), op)
     n = shape[ax]
     if isinstance(indices_or_sections, int):
         if indices_or_sections <= 0 or n % indices_or_sections:
             raise ValueError(
-                f"split: axis {axis} of length {n} cannot be split into {indices_or_sections} "
+                f"{op}: axis {axis} of length {n} cannot be split into {indices_or_sections} "
                 "equal sections"
             )
         step = n // indices_or_sections
@@ -329,6 +368,9 @@ def _rows_add(g, idx, gy):
 
 
 def _index_array(indices, op):
+    if trace.tracing[0] and isinstance(indices, Tensor):
+        # the op keeps the indices as a constant: a tf.function trace must not replay them
+        trace.read(indices, f"the indices of {op}")
     idx = xp.asarray(raw(indices))
     if idx.dtype.kind == "f":
         if idx.size and not xp.all(idx == xp.floor(idx)):
@@ -657,12 +699,36 @@ def triu(x, k=0):
     return where(_tri_mask(x, k, False), x, 0)
 
 
+class Sort(Function):
+    """Sorting as one op, so that a ``tf.function`` replay sorts its new inputs (an order
+    computed outside the op would be frozen into the trace)."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        order = xp.argsort(x, axis=self.axis, kind="stable")
+        if self.recording:
+            self.order, self.in_shape = order, x.shape
+        return xp.take_along_axis(x, order, axis=self.axis)
+
+    def backward(self, gy):
+        g = xp.empty(self.in_shape, dtype=gy.dtype)
+        xp.put_along_axis(g, self.order, gy, axis=self.axis)  # a permutation: no overlaps
+        return (g,)
+
+
 def sort(x, axis=-1):
     """Values sorted along ``axis``; the gradient flows back to each value's position."""
-    order = xp.argsort(raw(x), axis=axis, kind="stable")
-    return take_along_axis(x, order, axis=axis)
+    x = tensor_arg(x)
+    (ax,) = normalize_axis(axis, max(x.ndim, 1), "sort")
+    if x.ndim == 0:
+        raise ValueError("sort: the input must have at least one dimension (got a 0-d tensor)")
+    return Sort(ax).apply(x)
 
 
 def argsort(x, axis=-1):
     """Indices that sort ``x`` along ``axis`` (no gradient)."""
+    if trace.tracing[0]:  # recorded, so that a tf.function replay recomputes it
+        return trace.nograd(lambda a: xp.argsort(a, axis=axis, kind="stable"), tensor_arg(x))
     return Tensor(xp.argsort(raw(x), axis=axis, kind="stable"))

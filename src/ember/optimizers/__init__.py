@@ -7,12 +7,21 @@ number of layers; see :mod:`ember.optimizers.base_optimizer`.
 
 from ember import registry
 from ember.optimizers import schedules
+from ember.optimizers.adadelta import Adadelta
+from ember.optimizers.adafactor import Adafactor
 from ember.optimizers.adagrad import Adagrad
 from ember.optimizers.adam import Adam, AdamW
 from ember.optimizers.adamax import Adamax
 from ember.optimizers.base_optimizer import Optimizer
+from ember.optimizers.ftrl import Ftrl
+from ember.optimizers.lamb import Lamb
+from ember.optimizers.lion import Lion
+from ember.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from ember.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from ember.optimizers.muon import Muon
 from ember.optimizers.nadam import Nadam
 from ember.optimizers.rmsprop import RMSprop
+from ember.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from ember.optimizers.sgd import SGD
 
 
@@ -43,4 +52,6 @@ def get(identifier):
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
-           "schedules", "get", "serialize", "deserialize"]
+           "Adadelta", "Adafactor", "Ftrl", "Lamb", "Lion", "Muon", "ScheduleFreeAdamW",
+           "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap", "schedules", "get",
+           "serialize", "deserialize"]

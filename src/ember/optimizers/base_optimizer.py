@@ -10,6 +10,8 @@ view of its slice (``Variable.assign`` writes in place, so the views stay valid)
 copied into a flat gradient buffer allocated once (one ``copyto`` per variable), and an update
 is a handful of in-place NumPy calls over the flat arrays, with preallocated scratch buffers:
 no per-step allocation and a number of NumPy calls independent of the number of layers.
+With ``use_ema`` the moving averages are one more flat buffer, laid out as the parameters:
+their update is three whole-buffer NumPy calls a step.
 
 Each step checks, by identity, that every variable's ``.data`` still is the installed view; if
 someone rebound it, the variable is copied back into its slice and the view reinstalled.
@@ -20,7 +22,8 @@ each variable's arrays (in flat mode, to its slices of the flat buffers), so bot
 bit-identical results.
 
 Subclasses describe their slots (``_slot_groups``), may precompute per-step scalars
-(``_coefficients``) and write the rule once, on raw arrays (``_update_arrays``). A Keras-style
+(``_coefficients``) and write the rule once, on raw arrays (``_update_arrays``); a rule that
+needs each variable whole (a per-variable norm) sets ``_per_variable_rule``. A Keras-style
 subclass that overrides ``build``/``update_step`` (with ``add_variable_from_reference`` and
 ``assign``) also works, through the per-variable path.
 """
@@ -46,10 +49,17 @@ class Optimizer:
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this global L2 norm.
         loss_scale_factor: gradients are divided by it (see ``scale_loss``).
+        use_ema: keep an exponential moving average (EMA) of the trainable variables: after
+            each step ``average = m * average + (1 - m) * variable``, with ``m =
+            ema_momentum`` (0 on the first step, so the average starts at the weights).
+        ema_momentum: the EMA's momentum, in [0, 1].
+        ema_overwrite_frequency: with ``use_ema``, every this many steps the variables are
+            overwritten with their average; None: only ``finalize_variable_values`` (called
+            at the end of ``fit``) does so.
         name: the optimizer's name (prefix of its variables' paths).
 
-    ``use_ema`` and ``gradient_accumulation_steps`` are accepted for config compatibility
-    with Keras but not implemented (a ValueError says so when they are enabled).
+    ``gradient_accumulation_steps`` is accepted for config compatibility with Keras but not
+    implemented (a ValueError says so when it is set).
     """
 
     # -- what subclasses define ------------------------------------------------------------------
@@ -75,6 +85,11 @@ class Optimizer:
         shape. ``p``/``g``/``slots`` are whole flat buffers or one variable's arrays."""
         raise NotImplementedError(f"{type(self).__name__} must implement _update_arrays")
 
+    #: True when the rule needs each variable whole (a norm or the shape of each variable, as
+    #: Lamb's trust ratio): ``_update_arrays`` is then called once per variable, on its views
+    #: into the flat buffers, instead of once on the whole buffers.
+    _per_variable_rule = False
+
     def _kernel(self):
         """A fused kernel doing ``_update_arrays`` in one pass (see ``ember.backend.kernels``),
         called as ``kernel(p, g, *slots, *self._kernel_scalars(coef))`` on 1-D float32 arrays;
@@ -97,8 +112,6 @@ class Optimizer:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         cls = type(self).__name__
-        if use_ema:
-            raise ValueError(f"{cls}: use_ema=True is not supported by ember yet.")
         if gradient_accumulation_steps:
             raise ValueError(
                 f"{cls}: gradient_accumulation_steps is not supported by ember yet. "
@@ -108,6 +121,16 @@ class Optimizer:
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                 f"global_clipnorm={global_clipnorm}")
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(
+                    f"{cls}: `ema_momentum` must be in the range [0, 1]. "
+                    f"Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError(
+                    f"{cls}: `ema_overwrite_frequency` must be an integer >= 1 or None. "
+                    f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
         self.name = name or registry.to_snake_case(cls)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -222,11 +245,15 @@ class Optimizer:
         self._index = {id(v): i for i, v in enumerate(variables)}
         self._decay_flags = [self._use_weight_decay(v) for v in variables]
         self.built = True
-        if self._custom_update():
+        custom = self._custom_update()
+        dtypes = {v.dtype for v in variables}
+        flat = not custom and len(dtypes) == 1 and variables and self._flat_enabled()
+        if self.use_ema:  # Keras creates the averages first, before any slot
+            self._build_ema(variables, flat)
+        if custom:
             return  # a Keras-style subclass creates its own slots after super().build()
         groups = self._slot_groups()
-        dtypes = {v.dtype for v in variables}
-        if len(dtypes) == 1 and variables and self._flat_enabled():
+        if flat:
             self._build_flat(variables, groups, dtypes.pop())
         else:
             self._build_per_variable(variables, groups)
@@ -277,6 +304,23 @@ class Optimizer:
         self._grad_bufs = grad_views
         self._slot_arrays = slot_views
         self._scratch = scratch_views
+
+    def _build_ema(self, variables, flat):
+        """The moving averages (Keras's ``<variable>_average``, zeros until the first step):
+        in flat mode views into one buffer laid out as the flat parameters, so that a step
+        updates them with a few whole-buffer NumPy calls."""
+        if flat:
+            buf = xp.zeros(sum(v.size for v in variables), dtype=variables[0].dtype)
+            arrays, start = [], 0
+            for v in variables:
+                arrays.append(buf[start:start + v.size].reshape(v.shape))
+                start += v.size
+        else:
+            buf = None
+            arrays = [xp.zeros(v.shape, dtype=v.dtype) for v in variables]
+        self._ema_flat = buf
+        self._model_variables_moving_average = [
+            self._slot_variable(v, "average", a) for v, a in zip(variables, arrays)]
 
     def _build_per_variable(self, variables, groups):
         names = [name for group in groups for name, _ in group]
@@ -442,6 +486,10 @@ class Optimizer:
         step, coef = self._begin_flat_step()
         if kernel is not None:
             kernel(flat.params, flat.grad, *flat.slots, *self._kernel_scalars(coef))
+        elif self._per_variable_rule:
+            for p, gv, slots, scratch in zip(flat.views, flat.grad_views, self._slot_arrays,
+                                             self._scratch):
+                self._update_arrays(p, gv, slots, coef, scratch)
         else:
             self._update_arrays(flat.params, g, flat.slots, coef, flat.scratch)
         self._end_flat_step(step)
@@ -480,6 +528,8 @@ class Optimizer:
         flat = self._flat
         if step % FLUSH_EVERY == 0:
             _flush_tiny(flat.slots, flat.scratch[0])
+        if self.use_ema:
+            self._update_ema()
         self._constrain(self._trainable_variables)
 
     def _apply_per_variable(self, arrays, variables):
@@ -537,6 +587,8 @@ class Optimizer:
             self._update_arrays(tv[i].data, buf, self._slot_arrays[i], coef, self._scratch[i])
             if step % FLUSH_EVERY == 0:
                 _flush_tiny(self._slot_arrays[i], self._scratch[i][0])
+        if self.use_ema:
+            self._update_ema()
         self._constrain([v for _, v in present])
 
     def _apply_custom(self, present):
@@ -553,15 +605,56 @@ class Optimizer:
         elif self.clipnorm or self.global_clipnorm:
             grads = [g.copy() for g in grads]
             self._clip(grads)
-        if self.weight_decay:
-            lr = self._lr_float()
-            for _, v in present:
-                if self._decay_flags[self._index[id(v)]]:
-                    v.data -= v.data * (self.weight_decay * lr)
+        self._apply_weight_decay([v for _, v in present])
         learning_rate = self.learning_rate
         for g, (_, v) in zip(grads, present):
             self.update_step(Tensor(g), v, learning_rate)
+        if self.use_ema:
+            self._update_ema()
         self._constrain([v for _, v in present])
+
+    # -- moving average --------------------------------------------------------------------------
+    def _update_ema(self):
+        """After the update, before the constraints (Keras's order): ``average = m * average +
+        (1 - m) * variable`` for every trainable variable (those without a gradient this step
+        too, as Keras), ``m`` being 0 on the first step; then, every
+        ``ema_overwrite_frequency`` steps, the variables take their average."""
+        step = int(self._iterations.data)  # not yet incremented: 0 on the first step
+        averages = self._model_variables_moving_average
+        flat = self._flat
+        if self._ema_flat is not None and flat is not None:
+            # every variable's .data is its view into flat.params here (checked or repacked
+            # at the start of the step)
+            pairs = [(flat.params, self._ema_flat, flat.scratch[0])]
+        else:
+            pairs = [(v.data, a.data, None) for v, a in zip(self._trainable_variables, averages)]
+        for p, avg, scratch in pairs:
+            dtype = avg.dtype.type
+            # the float32 arithmetic of Keras: m and 1 - m are rounded to the variable's dtype
+            m = dtype(self.ema_momentum if step != 0 else 0.0)
+            avg *= m
+            if scratch is None:
+                avg += p * (dtype(1) - m)
+            else:
+                xp.multiply(p, dtype(1) - m, out=scratch)
+                avg += scratch
+        freq = self.ema_overwrite_frequency
+        if freq and (step + 1) % freq == 0:
+            for p, avg, _ in pairs:
+                xp.copyto(p, avg)
+
+    def _overwrite_model_variables_with_average_value(self, var_list):
+        """Assign each variable of ``var_list`` its moving average (in the order the optimizer
+        was built with)."""
+        averages = self._model_variables_moving_average
+        var_list = list(var_list)
+        if len(var_list) != len(averages):
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match "
+                f"the length of model variables stored in the optimizer ({len(averages)}). "
+                "Please check if the optimizer was called on your model.")
+        for var, average in zip(var_list, averages):
+            var.assign(average.data)
 
     # -- clipping, decay, constraints ------------------------------------------------------------
     def _clip(self, grads):
@@ -588,6 +681,17 @@ class Optimizer:
                 scale = c / norm
                 for g in grads:
                     g *= scale
+
+    def _apply_weight_decay(self, variables):
+        """``v -= v * weight_decay * lr`` on ``variables`` (those not excluded), before a
+        Keras-style ``update_step``; Keras's hook, which an optimizer with its own decay rule
+        (Muon) overrides."""
+        if not self.weight_decay:
+            return
+        lr = self._lr_float()
+        for v in variables:
+            if self._decay_flags[self._index[id(v)]]:
+                v.data -= v.data * (self.weight_decay * lr)
 
     def _decay(self, indices, lr):
         wd = self.weight_decay * lr
@@ -626,7 +730,7 @@ class Optimizer:
                 "You are calling `set_weights()` on an optimizer that has not yet been built. "
                 "Please call `optimizer.build(trainable_variables)` to create the optimizer "
                 "weights before calling `set_weights()`.")
-        for var, w in zip(self._variables, weights):
+        for var, w in zip(self.variables, weights):
             w = xp.asarray(data_of(w))
             if var.shape != w.shape:
                 raise ValueError(
@@ -635,7 +739,7 @@ class Optimizer:
             var.assign(w)
 
     def get_weights(self):
-        return [v.data.copy() for v in self._variables]
+        return [v.data.copy() for v in self.variables]
 
     def save_own_variables(self, store):
         """Write the state into ``store`` (keys ``"0"``, ``"1"``, ... in ``variables`` order)."""
@@ -657,7 +761,16 @@ class Optimizer:
             var.assign(store[str(i)])
 
     def finalize_variable_values(self, var_list):
-        """Nothing to do (no moving average); kept for Keras compatibility."""
+        """Called by ``fit`` when it ends: with ``use_ema``, the variables of ``var_list``
+        take their moving averages; otherwise nothing changes."""
+        if not self.use_ema:
+            return
+        if not self.built:
+            raise ValueError(
+                f"{type(self).__name__}.finalize_variable_values: the optimizer has not been "
+                "built yet, so it has no moving averages. Call "
+                "`optimizer.build(trainable_variables)` (or train) first.")
+        self._overwrite_model_variables_with_average_value(var_list)
 
     # -- config ----------------------------------------------------------------------------------
     def get_config(self):

@@ -1,9 +1,12 @@
-"""``keras.preprocessing``: ``sequence.pad_sequences``.
-
-Keras 3 keeps this namespace for its data-loading helpers; ember has the sequence one. The image
-helpers and the ``*_dataset_from_directory`` loaders are not part of ember.
+"""``keras.preprocessing``: ``sequence.pad_sequences``, the ``image`` file helpers, and the
+``image_dataset_from_directory`` / ``text_dataset_from_directory`` /
+``timeseries_dataset_from_array`` loaders (the same functions as in ``ember.utils``).
 """
 
-from ember.preprocessing import sequence
+from ember.preprocessing import image, sequence
+from ember.utils.image_dataset_utils import image_dataset_from_directory
+from ember.utils.text_dataset_utils import text_dataset_from_directory
+from ember.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 
-__all__ = ["sequence"]
+__all__ = ["image", "image_dataset_from_directory", "sequence", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]

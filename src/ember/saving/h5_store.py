@@ -179,15 +179,8 @@ def write_weights(model, h5file):
         name = f"{path}/vars" if path else "vars"
         group = h5file.create_group(name)
         group.attrs["name"] = str(getattr(obj, "name", "") or "")
-        if kind == "layer" and _has_hook(obj, "save_own_variables"):
-            store = _WriteStore()
-            obj.save_own_variables(store)
-            values = [store[k] for k in sorted(store, key=lambda k: int(k))]
-            saved.update(id(w) for w in obj._own_weights)
-        else:
-            variables = own_variables(obj, kind)
-            values = [v.numpy() if hasattr(v, "numpy") else v for v in variables]
-            saved.update(id(v) for v in variables)
+        values, covered = saved_values(obj, kind)
+        saved.update(id(v) for v in covered)
         for i, value in enumerate(values):
             group.create_dataset(str(i), data=np.asarray(value))
     missing = [w.path for w in model.weights if id(w) not in saved]
@@ -196,6 +189,17 @@ def write_weights(model, h5file):
             f"Model '{model.name}': the saving walk could not reach variables {missing}; they "
             "belong to layers not tracked by their owners. Assign sub-layers as attributes."
         )
+
+
+def saved_values(obj, kind):
+    """``(values, variables)``: the arrays ``obj`` saves at its ``vars`` group, in order, and
+    the variables they cover (a layer's own ``save_own_variables`` hook decides, if it has one)."""
+    if kind == "layer" and _has_hook(obj, "save_own_variables"):
+        store = _WriteStore()
+        obj.save_own_variables(store)
+        return [store[k] for k in sorted(store, key=lambda k: int(k))], list(obj._own_weights)
+    variables = own_variables(obj, kind)
+    return [v.numpy() if hasattr(v, "numpy") else v for v in variables], variables
 
 
 def _has_hook(obj, name):
@@ -235,6 +239,14 @@ class H5Reader:
             raise self._fail(f"cannot read '{where}' (truncated or corrupt HDF5 file?)",
                              e) from e
 
+    def keys(self, group):
+        """The names of the members of ``group`` (an open h5py Group)."""
+        try:
+            return list(group.keys())
+        except (OSError, RuntimeError) as e:
+            raise self._fail(f"cannot list '{group.name}' (truncated or corrupt HDF5 file?)",
+                             e) from e
+
     def node(self, path):
         """The group or dataset at ``path`` ("a/b/c"), or None if absent; links refused."""
         h5 = require_h5py()
@@ -265,11 +277,7 @@ class H5Reader:
             group = self.group(f"{legacy}/vars")
         if group is None:
             return {}
-        try:
-            names = list(group.keys())
-        except (OSError, RuntimeError) as e:
-            raise self._fail(f"cannot list '{group.name}' (truncated or corrupt HDF5 file?)",
-                             e) from e
+        names = self.keys(group)
         entry = {}
         for name in names:
             node = self._child(group, name, f"{group.name}/{name}")
@@ -305,8 +313,9 @@ class H5Reader:
                 f"{stored} (a decompression bomb?)")
         return declared_shape
 
-    def read(self, ds, shape, dtype, where=None):
-        """The dataset's values as an array of ``shape`` cast to ``dtype``."""
+    def read(self, ds, shape, dtype=None, where=None):
+        """The dataset's values as an array of ``shape`` cast to ``dtype`` (by default the
+        stored dtype, bfloat16 read as float32)."""
         where = where or ds.name
         declared = self.check_dataset(ds, shape, where)
         if declared != tuple(shape):
@@ -324,7 +333,7 @@ class H5Reader:
         except (OSError, RuntimeError, TypeError) as e:
             raise self._fail(f"cannot read dataset '{where}' (truncated or corrupt file?)",
                              e) from e
-        return value.astype(dtype, copy=False)
+        return value if dtype is None else value.astype(dtype, copy=False)
 
 
 def _is_bfloat16(ds):

@@ -8,8 +8,8 @@ Node indices count only the calls that belong to the model; a nested Functional 
 one extra node in ``input_layers``/``output_layers``, the creation node Keras gives it.
 """
 
+from ember import dtype_policies
 from ember.backend import np
-from ember.layers.layer import dtype_policy_config
 from ember.layers.node import KerasTensor, flatten, map_structure
 from ember.saving import serialization_lib
 
@@ -44,7 +44,7 @@ def sequential_get_config(model):
         layers.append(serialize_layer(model._input_layer))
     layers.extend(serialize_layer(layer) for layer in model._stack)
     config = {"name": model.name, "trainable": model.trainable,
-              "dtype": dtype_policy_config(model.dtype), "layers": layers}
+              "dtype": dtype_policies.serialize(model.dtype_policy), "layers": layers}
     if model._input_layer is not None:
         config["build_input_shape"] = list(model._input_layer.batch_shape)
     return config
@@ -234,7 +234,16 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
                 recursive=False, **kwargs):
     """A new model with the same structure and fresh (newly initialized) weights, as
     ``keras.models.clone_model``. ``clone_function(layer)`` may return the layer to use for
-    each layer (default: a copy from its config)."""
+    each layer (default: a copy from its config). A compiled model's clone is compiled the
+    same way (same loss and metrics, a fresh optimizer), as in Keras."""
+    new = _clone_structure(model, input_tensors, clone_function, call_function, recursive,
+                           **kwargs)
+    if getattr(model, "compiled", False):
+        new.compile_from_config(model.get_compile_config())
+    return new
+
+
+def _clone_structure(model, input_tensors, clone_function, call_function, recursive, **kwargs):
     from ember.layers.core.input_layer import InputLayer
     from ember.models.functional import Functional
     from ember.models.sequential import Sequential

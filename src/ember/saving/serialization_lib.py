@@ -45,8 +45,20 @@ class UnsafeObjectError(ValueError):
 
 
 # -- scopes --------------------------------------------------------------------------------------
+_unsafe_everywhere = False  # set by keras.config.enable_unsafe_deserialization()
+
+
+def allow_unsafe_deserialization():
+    """Turn safe mode off process-wide: it then wins over every ``safe_mode`` argument, as
+    Keras's ``enable_unsafe_deserialization`` does."""
+    global _unsafe_everywhere
+    _unsafe_everywhere = True
+
+
 def in_safe_mode():
     """Whether the current load refuses code stored in files (the default)."""
+    if _unsafe_everywhere:
+        return False
     return getattr(_state, "safe_mode", True)
 
 
@@ -66,28 +78,38 @@ def get_custom_objects():
     return registry.custom_objects()
 
 
-@contextlib.contextmanager
-def custom_object_scope(*scopes):
+class CustomObjectScope:
     """Within the ``with`` block, the objects of the given dicts resolve by name when loading.
 
     Example::
 
-        with custom_object_scope({"MyLayer": MyLayer}):
+        with CustomObjectScope({"MyLayer": MyLayer}):
             model = ember.saving.load_model("m.keras")
     """
-    table = get_custom_objects()
-    added = {}
-    for scope in scopes:
-        for key, obj in (scope or {}).items():
-            if key not in added:
-                added[key] = table.get(key, _MISSING)
-            table[key] = obj
-    stack = getattr(_state, "custom", [])
-    _state.custom = stack + [dict(p for s in scopes for p in (s or {}).items())]
-    try:
-        yield
-    finally:
+
+    def __init__(self, *custom_objects):
+        # Keras 3 takes one dict; several (merged, later ones win) are accepted as Keras 2 did
+        self.custom_objects = {}
+        for scope in custom_objects:
+            if scope is not None and not isinstance(scope, dict):
+                raise TypeError("CustomObjectScope: expected dicts of {name: object}. "
+                                f"Received: {scope!r} (of type {type(scope).__name__})")
+            self.custom_objects.update(scope or {})
+        self._restore = None
+
+    def __enter__(self):
+        table = get_custom_objects()
+        added = {key: table.get(key, _MISSING) for key in self.custom_objects}
+        table.update(self.custom_objects)
+        stack = getattr(_state, "custom", [])
+        _state.custom = stack + [dict(self.custom_objects)]
+        self._restore = (stack, added)
+        return self
+
+    def __exit__(self, *exc):
+        stack, added = self._restore
         _state.custom = stack
+        table = get_custom_objects()
         for key, old in added.items():
             if old is _MISSING:
                 table.pop(key, None)
@@ -95,7 +117,7 @@ def custom_object_scope(*scopes):
                 table[key] = old
 
 
-CustomObjectScope = custom_object_scope
+custom_object_scope = CustomObjectScope  # one object under both names, as in Keras
 _MISSING = object()
 
 

@@ -26,7 +26,8 @@ _MODULES = {
     "train": "ember.tf.train",
     "saved_model": "ember.tf.saved_model",
     "summary": "ember.tf.summary",
-    "version": "ember.tf.version",
+    "signal": "ember.tf.signal",
+    "bitwise": "ember.tf.bitwise",
     # tf.losses / tf.metrics / tf.optimizers / tf.initializers are Keras's in TF 2
     "losses": "ember.losses",
     "metrics": "ember.metrics",
@@ -52,8 +53,9 @@ _ARRAY_OPS = (
 
 _NAMES = {name: f"ember.tf.array_ops:{name}" for name in _ARRAY_OPS}
 _NAMES.update({
+    "version": "ember:version",  # a callable module: keras.version() and tf.version.VERSION
     "Tensor": "ember.autodiff.tensor:Tensor",
-    "Variable": "ember.autodiff.tensor:Variable",
+    "Variable": "ember.autodiff.tensor:NamedVariable",
     "GradientTape": "ember.autodiff.tape:GradientTape",
     "convert_to_tensor": "ember.autodiff.tensor:convert_to_tensor",
     "TensorShape": "ember.tf.tensor_shape:TensorShape",
@@ -67,13 +69,27 @@ _NAMES.update({
     "device": "ember.tf.device_scope:device",
     "DeviceSpec": "ember.tf.device_scope:DeviceSpec",
     "function": "ember.tf.tf_function:function",
+    "custom_gradient": "ember.ops.control_flow:tf_custom_gradient",
     "Module": "ember.tf.module:Module",
     "name_scope": "ember.tf.module:name_scope",
     "TensorSpec": "ember.tf.tf_function:TensorSpec",
     "UnconnectedGradients": "ember.autodiff.tape:UnconnectedGradients",
     "as_string": "ember.tf.strings:as_string",
     "stop_gradient": "ember.ops:stop_gradient",  # one object for keras and tf
+    "complex": "ember.tf.complex_ops:complex",
+    "recompute_grad": "ember.autodiff.remat:remat",  # the same rematerialization as keras.remat
+    "TensorArray": "ember.tf.tensor_array:TensorArray",
 })
+_NAMES.update({name: f"ember.tf.control_flow:{name}" for name in (
+    "case cond foldl foldr grad_pass_through group identity_n map_fn no_op scan switch_case "
+    "tuple vectorized_map while_loop"
+).split()})
+_NAMES.update({name: f"ember.tf.math_ops:{name}" for name in (
+    "acos acosh asin asinh atan2 atanh dynamic_partition dynamic_stitch histogram_fixed_width "
+    "histogram_fixed_width_bins repeat reverse_sequence slice truncatediv truncatemod "
+    "unique_with_counts unravel_index"
+).split()})
+_NAMES.update({name: f"ember.tf.linalg:{name}" for name in ("eig", "eigvals")})
 for _dtype in ("float16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 "
                "uint32 uint64 bool complex64 complex128 string bfloat16").split():
     _NAMES[_dtype] = f"ember.tf.dtypes:{_dtype}"

@@ -112,9 +112,13 @@ def tensor_proto(array):
     return _int_field(1, dt) + _bytes_field(2, shape) + _bytes_field(4, content)
 
 
-def summary_value(tag, tensor, plugin_name, description=None):
-    """One ``Summary.Value``: tag, tensor, metadata (plugin name, description)."""
-    metadata = _bytes_field(1, _bytes_field(1, plugin_name))
+def summary_value(tag, tensor, plugin_name, description=None, plugin_content=None):
+    """One ``Summary.Value``: tag, tensor, metadata (plugin name, its content bytes when
+    given, description)."""
+    plugin_data = _bytes_field(1, plugin_name)
+    if plugin_content:
+        plugin_data += _bytes_field(2, plugin_content)
+    metadata = _bytes_field(1, plugin_data)
     if description:
         metadata += _bytes_field(3, description)
     return _bytes_field(1, tag) + _bytes_field(8, tensor) + _bytes_field(9, metadata)
@@ -269,8 +273,8 @@ def _decode_tensor(data):
 
 
 def _decode_value(data):
-    value = {"tag": None, "plugin_name": None, "description": None, "tensor": None,
-             "simple_value": None}
+    value = {"tag": None, "plugin_name": None, "plugin_content": None, "description": None,
+             "tensor": None, "simple_value": None}
     for field, _, v in _fields(data):
         if field == 1:
             value["tag"] = v.decode("utf-8")
@@ -283,6 +287,7 @@ def _decode_value(data):
                 if f == 1:
                     plugin = dict((g, p) for g, _, p in _fields(m))
                     value["plugin_name"] = plugin.get(1, b"").decode("utf-8")
+                    value["plugin_content"] = plugin.get(2, b"")
                 elif f == 3:
                     value["description"] = m.decode("utf-8")
     return value

@@ -13,11 +13,12 @@ import functools
 import sys
 
 from ember import config, ops
+from ember.autodiff import trace
 from ember.autodiff.function import Function
 from ember.autodiff.tensor import Tensor, convert_to_tensor
 from ember.autodiff.trace import effect
 from ember.backend import xp
-from ember.ops._helpers import normalize_axis, raw, tensor_arg
+from ember.ops._helpers import no_gradient, normalize_axis, raw, tensor_arg
 from ember.tf.errors import InvalidArgumentError
 from ember.tf.tensor_shape import TensorShape
 
@@ -146,20 +147,7 @@ def cast(x, dtype, name=None):
 
 def saturate_cast(value, dtype, name=None):
     """``value`` clipped to ``dtype``'s range, then cast (no wrap-around)."""
-    x = _to_tensor(value)
-    target = xp.dtype(dtype)
-    if target.kind in "iu" and x.dtype.kind in "fiu":
-        info = xp.iinfo(target)
-        x = ops.clip(x, max(info.min, _lowest(x.dtype)), min(info.max, _highest(x.dtype)))
-    return ops.cast(x, target)
-
-
-def _lowest(dtype):
-    return xp.finfo(dtype).min if dtype.kind == "f" else xp.iinfo(dtype).min
-
-
-def _highest(dtype):
-    return xp.finfo(dtype).max if dtype.kind == "f" else xp.iinfo(dtype).max
+    return ops.saturate_cast(_to_tensor(value), dtype)
 
 
 def zeros(shape, dtype="float32", name=None, layout=None):
@@ -181,7 +169,8 @@ def ones_like(input, dtype=None, name=None, layout=None):  # noqa: A002
 def fill(dims, value, name=None, layout=None):
     """A tensor of shape ``dims`` filled with ``value`` (its dtype is ``value``'s)."""
     v = _to_tensor(value)
-    return Tensor(xp.full(tuple(_int_list(dims)), v.data, dtype=v.dtype))
+    shape = tuple(_int_list(dims))
+    return no_gradient(lambda a: xp.full(shape, a, dtype=a.dtype), v)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype="float32", name=None):
@@ -236,8 +225,17 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         dtype = _to_tensor(given[0]).dtype if given else xp.dtype("float32")
     on = 1 if on_value is None else raw(on_value)
     off = 0 if off_value is None else raw(off_value)
-    hot = ops.one_hot(idx, int(raw(depth)), axis=-1 if axis is None else axis, dtype="bool").data
-    return Tensor(xp.where(hot, on, off).astype(_dtype(dtype)))
+    n, out_dtype = int(raw(depth)), _dtype(dtype)
+    if axis not in (None, -1) and not -idx.ndim - 1 <= axis <= idx.ndim:
+        raise ValueError(f"one_hot: axis {axis} is out of range for indices of rank {idx.ndim}")
+
+    def encode(i):  # an index outside [0, depth) matches no column: a row of off_value
+        hot = i[..., None] == xp.arange(n)
+        if axis not in (None, -1):
+            hot = xp.moveaxis(hot, -1, axis)
+        return xp.where(hot, on, off).astype(out_dtype)
+
+    return no_gradient(encode, indices if isinstance(indices, Tensor) else idx)
 
 
 # -- shape ---------------------------------------------------------------------------------------
@@ -535,8 +533,10 @@ def _scatter(mode, op):
             raise InvalidArgumentError(
                 f"{op}: updates must have shape {list(expected)} (indices.shape[:-1] + "
                 f"tensor.shape[indices.shape[-1]:]); got {list(u.shape)}")
+        if isinstance(indices, Tensor):  # the key below is fixed: a trace must not replay it
+            trace.read(indices, f"the indices of {op}")
         if mode in ("max", "min"):  # no gradient: TF's is a subgradient we do not need
-            return Tensor(ScatterNd(key, mode).forward(x.data, u.data))
+            return no_gradient(ScatterNd(key, mode).forward, x, u)
         return ScatterNd(key, mode).apply(x, u)
 
     scatter.__name__ = op
@@ -583,7 +583,8 @@ def where(condition, x=None, y=None, name=None):
     (broadcasting; both must share a dtype)."""
     cond = xp.asarray(raw(condition))
     if x is None and y is None:
-        return Tensor(xp.argwhere(cond).astype("int64"))
+        return no_gradient(lambda c: xp.argwhere(c).astype("int64"),
+                           condition if isinstance(condition, Tensor) else cond)
     if x is None or y is None:
         raise ValueError("where: x and y must both be given, or neither")
     if cond.dtype.kind != "b":
@@ -733,7 +734,9 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     x = _to_tensor(values)
     descending = _direction(direction, "sort")
     (ax,) = normalize_axis(_axis(axis), x.ndim, "sort")
-    return ops.take_along_axis(x, _order(x.data, ax, descending), axis=ax)
+    ascending = ops.sort(x, axis=ax)
+    # the values in descending order are the ascending ones reversed (ties are equal values)
+    return ops.flip(ascending, axis=ax) if descending else ascending
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
@@ -741,7 +744,7 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     x = _to_tensor(values)
     descending = _direction(direction, "argsort")
     (ax,) = normalize_axis(_axis(axis), x.ndim, "argsort")
-    return Tensor(_order(x.data, ax, descending).astype("int32"))
+    return no_gradient(lambda a: _order(a, ax, descending).astype("int32"), x)
 
 
 def top_k(input, k=1, sorted=True, index_type="int32", name=None):  # noqa: A002
@@ -758,7 +761,8 @@ def _arg_reduce(fn, op):
         x = _to_tensor(input)
         ax = 0 if axis is None else _axis(axis)
         normalize_axis(ax, x.ndim, op)
-        return Tensor(xp.asarray(fn(x.data, axis=ax)).astype(_dtype(output_type)))
+        dtype = _dtype(output_type)
+        return no_gradient(lambda a: xp.asarray(fn(a, axis=ax)).astype(dtype), x)
 
     arg.__name__ = op
     arg.__doc__ = (f"The index of the {op[3:]} along ``axis`` (axis 0 when None), as "
@@ -783,7 +787,7 @@ def _numeric(x, op):
 def _keep_int(out, x):
     """An integer reduction's result in the input's dtype (NumPy widens to int64)."""
     if x.dtype.kind in "iu" and out.dtype != x.dtype:
-        return Tensor(out.data.astype(x.dtype))
+        return ops.cast(out, x.dtype)
     return out
 
 
@@ -797,9 +801,10 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean over ``axis``; for integers the sum divided as C does (toward zero)."""
     x = _numeric(input_tensor, "reduce_mean")
     if x.dtype.kind in "iu":
-        total = _tf_errors(ops.sum)(x, _axis(axis), bool(keepdims)).data
+        total = _tf_errors(ops.sum)(x, _axis(axis), bool(keepdims))
         count = x.data.size // max(total.size, 1) if x.data.size else 0
-        return Tensor(xp.asarray(xp.trunc(total / max(count, 1))).astype(x.dtype))
+        return no_gradient(
+            lambda t: xp.asarray(xp.trunc(t / max(count, 1))).astype(x.dtype), total)
     return _tf_errors(ops.mean)(x, _axis(axis), bool(keepdims))
 
 
@@ -868,9 +873,9 @@ reduce_all = _bool_reduce(ops.all, "reduce_all")
 
 
 def count_nonzero(input, axis=None, keepdims=None, dtype="int64", name=None):  # noqa: A002
-    x = _to_tensor(input)
-    out = xp.count_nonzero(x.data, axis=_axis(axis), keepdims=bool(keepdims))
-    return Tensor(xp.asarray(out).astype(_dtype(dtype)))
+    x, ax, dt = _to_tensor(input), _axis(axis), _dtype(dtype)
+    return no_gradient(lambda a: xp.asarray(
+        xp.count_nonzero(a, axis=ax, keepdims=bool(keepdims))).astype(dt), x)
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
@@ -887,15 +892,15 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
-    """Running products along ``axis`` (no gradient: an integer-friendly NumPy op)."""
+    """Running products along ``axis`` (``ops.cumprod``, with its gradient)."""
     t = _numeric(x, "cumprod")
     (ax,) = normalize_axis(_axis(axis), max(t.ndim, 1), "cumprod")
-    data = xp.flip(t.data, ax) if reverse else t.data
-    out = xp.cumprod(data, axis=ax, dtype=t.dtype)
+    data = ops.flip(t, ax) if reverse else t
+    out = ops.cumprod(data, axis=ax)
     if exclusive:
-        ones_ = xp.ones_like(xp.take(out, [0], axis=ax))
-        out = xp.concatenate([ones_, xp.take(out, xp.arange(out.shape[ax] - 1), axis=ax)], ax)
-    return Tensor(xp.flip(out, ax) if reverse else out)
+        ones_ = ops.ones_like(ops.take(out, [0], axis=ax))
+        out = ops.concatenate([ones_, ops.take(out, xp.arange(out.shape[ax] - 1), axis=ax)], ax)
+    return ops.flip(out, ax) if reverse else out
 
 
 def add_n(inputs, name=None):
@@ -961,9 +966,7 @@ realdiv = divide
 def divide_no_nan(x, y, name=None):
     """``x / y``, and 0 where ``y`` is 0."""
     a, b = _same_dtype(x, y, "divide_no_nan")
-    zero = ops.equal(b, 0)
-    safe = ops.where(zero, ops.ones_like(b), b)
-    return ops.where(zero, ops.zeros_like(a), ops.divide(a, safe))
+    return ops.divide_no_nan(a, b)
 
 
 def squared_difference(x, y, name=None):
@@ -990,7 +993,7 @@ def _unary(fn, op, doc, floats=False):
 negative = _unary(ops.negative, "negative", "``-x``.")
 abs = _unary(ops.abs, "abs", "``|x|``.")  # noqa: A001 - TF's name
 square = _unary(ops.square, "square", "``x * x``.")
-sign = _unary(lambda t: Tensor(xp.sign(t.data)), "sign", "-1, 0 or 1 by the sign of ``x``.")
+sign = _unary(ops.sign, "sign", "-1, 0 or 1 by the sign of ``x``.")
 sqrt = _unary(ops.sqrt, "sqrt", "The square root.", floats=True)
 rsqrt = _unary(ops.rsqrt, "rsqrt", "``1 / sqrt(x)``.", floats=True)
 exp = _unary(ops.exp, "exp", "``e ** x``.", floats=True)
@@ -1013,14 +1016,14 @@ log_sigmoid = _unary(ops.log_sigmoid, "log_sigmoid", "``log(sigmoid(x))``, stabl
 reciprocal = _unary(lambda t: ops.divide(Tensor(xp.ones((), t.dtype)), t), "reciprocal",
                     "``1 / x``.", floats=True)
 round = _unary(  # noqa: A001 - TF's name
-    lambda t: Tensor(xp.round(t.data)), "round", "Rounded to the nearest integer, halves to even.")
-floor = _unary(lambda t: Tensor(xp.floor(t.data)), "floor", "Rounded toward -inf.", floats=True)
-ceil = _unary(lambda t: Tensor(xp.ceil(t.data)), "ceil", "Rounded toward +inf.", floats=True)
-is_nan = _unary(lambda t: Tensor(xp.isnan(t.data)), "is_nan", "Where ``x`` is NaN.",
+    ops.round, "round", "Rounded to the nearest integer, halves to even.")
+floor = _unary(ops.floor, "floor", "Rounded toward -inf.", floats=True)
+ceil = _unary(ops.ceil, "ceil", "Rounded toward +inf.", floats=True)
+is_nan = _unary(ops.isnan, "is_nan", "Where ``x`` is NaN.",
                 floats=True)
-is_inf = _unary(lambda t: Tensor(xp.isinf(t.data)), "is_inf", "Where ``x`` is +-inf.",
+is_inf = _unary(ops.isinf, "is_inf", "Where ``x`` is +-inf.",
                 floats=True)
-is_finite = _unary(lambda t: Tensor(xp.isfinite(t.data)), "is_finite",
+is_finite = _unary(ops.isfinite, "is_finite",
                    "Where ``x`` is neither NaN nor infinite.", floats=True)
 
 
@@ -1030,7 +1033,7 @@ def _logical(fn, op):
         if a.dtype.kind != "b" or b.dtype.kind != "b":
             raise InvalidArgumentError(f"{op}: inputs must be bool. Received dtypes {a.dtype} "
                                        f"and {b.dtype}")
-        return Tensor(fn(a.data, b.data))
+        return no_gradient(fn, a, b)
 
     logical.__name__ = op
     logical.__doc__ = f"Elementwise ``{op}`` of bool tensors."
@@ -1046,7 +1049,7 @@ def logical_not(x, name=None):
     a = _to_tensor(x, "bool", "logical_not")
     if a.dtype.kind != "b":
         raise InvalidArgumentError(f"logical_not: input must be bool. Received dtype {a.dtype}")
-    return Tensor(xp.logical_not(a.data))
+    return ops.logical_not(a)
 
 
 # -- misc ----------------------------------------------------------------------------------------
@@ -1089,9 +1092,7 @@ def sequence_mask(lengths, maxlen=None, dtype="bool", name=None):
 
 def meshgrid(*args, **kwargs):
     """Coordinate grids for 1-D inputs (``indexing="xy"`` by default, as TensorFlow)."""
-    indexing = kwargs.get("indexing", "xy")
-    return [Tensor(g) for g in xp.meshgrid(*[raw(_to_tensor(a)) for a in args],
-                                            indexing=indexing)]
+    return ops.meshgrid(*[_to_tensor(a) for a in args], indexing=kwargs.get("indexing", "xy"))
 
 
 def searchsorted(sorted_sequence, values, side="left", out_type="int32", name=None):

@@ -10,14 +10,16 @@ import enum
 from ember import ops
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
+from ember.ops import image as _image_ops
 from ember.ops._helpers import raw
 from ember.ops.nn import _rng_for
 from ember.tf.array_ops import _to_tensor, pad
-from ember.tf.errors import InvalidArgumentError
+from ember.tf.errors import InvalidArgumentError, OutOfRangeError
 
 
 class ResizeMethod(str, enum.Enum):
-    """The interpolation methods of :func:`resize` (ember has BILINEAR and NEAREST_NEIGHBOR)."""
+    """The interpolation methods of :func:`resize` (ember has BILINEAR, NEAREST_NEIGHBOR,
+    LANCZOS3, LANCZOS5, and BICUBIC with antialias)."""
 
     BILINEAR = "bilinear"
     NEAREST_NEIGHBOR = "nearest"
@@ -42,31 +44,12 @@ def _hw(x):
 
 
 # -- resizing ------------------------------------------------------------------------------------
-def _linear_taps(in_size, out_size):
-    """For each output position: the two source indices and the weight of the second,
-    with TensorFlow 2's half-pixel centres."""
-    coord = (xp.arange(out_size) + 0.5) * (in_size / out_size) - 0.5
-    coord = xp.maximum(coord, 0.0)
-    lower = xp.floor(coord).astype("int64")
-    upper = xp.minimum(lower + 1, in_size - 1)
-    lower = xp.minimum(lower, in_size - 1)
-    return lower, upper, (coord - xp.floor(coord))
-
-
-def _lerp_axis(x, axis, in_size, out_size):
-    lower, upper, frac = _linear_taps(in_size, out_size)
-    shape = [1] * x.ndim
-    shape[axis] = out_size
-    w = frac.astype(x.dtype).reshape(shape)
-    a = ops.take(x, lower, axis=axis)
-    b = ops.take(x, upper, axis=axis)
-    return ops.add(a, ops.multiply(ops.subtract(b, a), w))
-
-
 def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=False,
            antialias=False, name=None):
-    """Resize to ``size`` = ``[new_height, new_width]``: ``"bilinear"`` (float32 output,
-    differentiable) or ``"nearest"`` (keeps the dtype). With ``preserve_aspect_ratio`` the
+    """Resize to ``size`` = ``[new_height, new_width]`` with half-pixel centres (the engine of
+    ``keras.ops.image.resize``): ``"bilinear"``, ``"lanczos3"``, ``"lanczos5"`` and (with
+    ``antialias``) ``"bicubic"`` give float32 and are differentiable; ``"nearest"`` keeps the
+    dtype. ``antialias`` low-pass filters when downscaling. With ``preserve_aspect_ratio`` the
     image is scaled to fit inside ``size``."""
     x = _image(images, "resize")
     method = ResizeMethod(method.value if isinstance(method, ResizeMethod) else str(method))
@@ -77,20 +60,15 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     if preserve_aspect_ratio:
         scale = min(new_h / h, new_w / w)
         new_h, new_w = int(xp.round(h * scale)), int(xp.round(w * scale))
-    if antialias and (new_h < h or new_w < w):
-        raise ValueError("resize: ember does not implement antialias=True for downscaling")
-    if method is ResizeMethod.NEAREST_NEIGHBOR:
-        rows = xp.minimum(xp.floor((xp.arange(new_h) + 0.5) * (h / new_h)), h - 1)
-        cols = xp.minimum(xp.floor((xp.arange(new_w) + 0.5) * (w / new_w)), w - 1)
-        return ops.take(ops.take(x, rows.astype("int64"), axis=-3), cols.astype("int64"),
-                        axis=-2)
-    if method is not ResizeMethod.BILINEAR:
-        raise ValueError(f"resize: ember implements method 'bilinear' and 'nearest'; got "
-                         f"{method.value!r}")
-    if x.dtype != xp.float32:
+    kernels = ("bilinear", "lanczos3", "lanczos5") + (("bicubic",) if antialias else ())
+    if method is not ResizeMethod.NEAREST_NEIGHBOR and method.value not in kernels:
+        # TensorFlow's bicubic without antialias and its area method clamp at the borders
+        # instead of renormalizing; ember does not reproduce them
+        raise ValueError(f"resize: ember implements methods {list(kernels) + ['nearest']} "
+                         f"(bicubic with antialias=True); got {method.value!r}")
+    if method is not ResizeMethod.NEAREST_NEIGHBOR and x.dtype != xp.float32:
         x = ops.cast(x, "float32")  # TF 2 returns float32 for every method but nearest
-    y = _lerp_axis(x, x.ndim - 3, h, new_h)
-    return _lerp_axis(y, x.ndim - 2, w, new_w)
+    return _image_ops._resize_hw(x, new_h, new_w, method.value, antialias)
 
 
 def resize_with_pad(image, target_height, target_width, method=ResizeMethod.BILINEAR,
@@ -265,10 +243,7 @@ def rgb_to_grayscale(images, name=None):
     if x.ndim < 1 or x.shape[-1] != 3:
         raise ValueError(f"rgb_to_grayscale: the last axis must have 3 channels; got shape "
                          f"{x.shape}")
-    f = _as_float(x)
-    weights = xp.asarray([0.2989, 0.5870, 0.1140], dtype=f.dtype)
-    gray = ops.sum(ops.multiply(f, weights), axis=-1, keepdims=True)
-    return _back(gray, x)
+    return _back(_image_ops._gray(_as_float(x), -1), x)
 
 
 def grayscale_to_rgb(images, name=None):
@@ -366,3 +341,225 @@ def psnr(a, b, max_val, name=None):
     mse = ops.mean(ops.square(ops.subtract(x, y)), axis=(-3, -2, -1))
     peak = float(max_val) ** 2
     return ops.multiply(10.0 / xp.log(10.0), ops.log(ops.divide(peak, mse)))
+
+
+# -- colour spaces, hue/saturation, edges, patches, SSIM (engines: ember.ops.image) --------------
+def _float_rgb(images, op):
+    x = _to_tensor(images)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise InvalidArgumentError(f"{op}: input must have 3 channels but input "
+                                   f"only has shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: images must be float (half, float32 or float64), got "
+                        f"{x.dtype.name}")
+    return x
+
+
+def rgb_to_hsv(images, name=None):
+    """RGB to HSV, every channel in ``[0, 1]`` (float images; the last axis holds RGB)."""
+    x = _float_rgb(images, "rgb_to_hsv")
+    return _image_ops.rgb_to_hsv(x, data_format="channels_last")
+
+
+def hsv_to_rgb(images, name=None):
+    """HSV (every channel in ``[0, 1]``) to RGB (float images)."""
+    x = _float_rgb(images, "hsv_to_rgb")
+    return _image_ops.hsv_to_rgb(x, data_format="channels_last")
+
+
+def _with_hsv(image, change):
+    """``image`` (any dtype) converted to float HSV, ``change(h, s, v)`` applied, and converted
+    back to RGB in the image's dtype."""
+    x = _to_tensor(image)
+    f = x if x.dtype.kind == "f" else convert_image_dtype(x, "float32")
+    hsv = _image_ops.rgb_to_hsv(_float_rgb(f, "hsv"), data_format="channels_last")
+    h, s, v = (hsv[..., i] for i in range(3))
+    rgb = _image_ops.hsv_to_rgb(ops.stack(change(h, s, v), axis=-1),
+                                data_format="channels_last")
+    return rgb if x.dtype.kind == "f" else convert_image_dtype(rgb, x.dtype, saturate=True)
+
+
+def adjust_hue(image, delta, name=None):
+    """Rotate the hue by ``delta`` (in ``[-1, 1]``, a fraction of the colour circle)."""
+    if not -1 <= float(delta) <= 1:
+        raise ValueError("adjust_hue: delta must be in the interval [-1, 1]")
+
+    def rotate(h, s, v):
+        h = ops.add(h, float(delta))
+        return [ops.subtract(h, ops.floor(h)), s, v]  # mod 1, keeping the gradient
+
+    return _with_hsv(image, rotate)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """Multiply the saturation by ``saturation_factor`` (clipped to ``[0, 1]``)."""
+    if float(saturation_factor) < 0:
+        raise ValueError("adjust_saturation: saturation_factor must be non-negative")
+    return _with_hsv(image, lambda h, s, v: [
+        h, ops.clip(ops.multiply(s, float(saturation_factor)), 0.0, 1.0), v])
+
+
+def random_hue(image, max_delta, seed=None):
+    """:func:`adjust_hue` by a delta drawn from ``[-max_delta, max_delta)`` (``max_delta`` in
+    ``[0, 0.5]``)."""
+    if max_delta > 0.5:
+        raise ValueError("random_hue: max_delta must be <= 0.5.")
+    if max_delta < 0:
+        raise ValueError("random_hue: max_delta must be non-negative.")
+    return adjust_hue(image, _rng_for(seed).uniform(-max_delta, max_delta))
+
+
+def random_saturation(image, lower, upper, seed=None):
+    """:func:`adjust_saturation` by a factor drawn from ``[lower, upper)``."""
+    if upper <= lower:
+        raise ValueError("random_saturation: upper must be > lower.")
+    if lower < 0:
+        raise ValueError("random_saturation: lower must be non-negative.")
+    return adjust_saturation(image, _rng_for(seed).uniform(lower, upper))
+
+
+# TensorFlow's colour matrices (rows: input channels, columns: output channels)
+_RGB_TO_YIQ = [[0.299, 0.59590059, 0.2115], [0.587, -0.27455667, -0.52273617],
+               [0.114, -0.32134392, 0.31119955]]
+_YIQ_TO_RGB = [[1, 1, 1], [0.95598634, -0.27201283, -1.10674021],
+               [0.6208248, -0.64720424, 1.70423049]]
+_RGB_TO_YUV = [[0.299, -0.14714119, 0.61497538], [0.587, -0.28886916, -0.51496512],
+               [0.114, 0.43601035, -0.10001026]]
+_YUV_TO_RGB = [[1, 1, 1], [0, -0.394642334, 2.03206185], [1.13988303, -0.58062185, 0]]
+
+
+def _colour_matrix(images, matrix, op):
+    x = _float_rgb(images, op)
+    return ops.tensordot(x, xp.asarray(matrix, dtype=x.dtype), axes=[[x.ndim - 1], [0]])
+
+
+def rgb_to_yiq(images):
+    """RGB to YIQ (float images)."""
+    return _colour_matrix(images, _RGB_TO_YIQ, "rgb_to_yiq")
+
+
+def yiq_to_rgb(images):
+    """YIQ to RGB (float images)."""
+    return _colour_matrix(images, _YIQ_TO_RGB, "yiq_to_rgb")
+
+
+def rgb_to_yuv(images):
+    """RGB to YUV (float images)."""
+    return _colour_matrix(images, _RGB_TO_YUV, "rgb_to_yuv")
+
+
+def yuv_to_rgb(images):
+    """YUV to RGB (float images)."""
+    return _colour_matrix(images, _YUV_TO_RGB, "yuv_to_rgb")
+
+
+def sobel_edges(image):
+    """Sobel derivatives ``[dy, dx]`` of each channel of a ``[batch, h, w, d]`` float batch:
+    ``[batch, h, w, d, 2]``, the borders reflect-padded (as TensorFlow)."""
+    x = _to_tensor(image)
+    if x.ndim != 4:
+        raise InvalidArgumentError("sobel_edges: image must be 4-D [batch, height, "
+                                   f"width, depth]; got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise InvalidArgumentError("sobel_edges: image must be a float tensor, got "
+                                   f"{x.dtype.name}")
+    # the engine pads with zeros: run it on the reflect-padded image and keep the interior
+    padded = ops.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    edges = _image_ops.sobel_edges(padded, data_format="channels_last")
+    return edges[:, 1:-1, 1:-1]
+
+
+def extract_patches(images, sizes, strides, rates, padding, name=None):
+    """Every ``sizes = [1, h, w, 1]`` window of a ``[batch, height, width, depth]`` batch,
+    ``strides = [1, sh, sw, 1]`` apart, sampled every ``rates = [1, rh, rw, 1]`` pixels, as a
+    vector of ``h * w * depth`` values (``padding``: ``"VALID"`` or ``"SAME"``)."""
+    x = _to_tensor(images)
+    if x.ndim != 4:
+        raise InvalidArgumentError("extract_patches: input must be 4-dimensional; "
+                                   f"got shape {tuple(x.shape)}")
+    spatial = []
+    for attr, value in (("sizes", sizes), ("strides", strides), ("rates", rates)):
+        value = [int(v) for v in value]
+        if len(value) != 4 or value[0] != 1 or value[3] != 1:
+            raise InvalidArgumentError(f"extract_patches: {attr} must be "
+                                       f"[1, rows, cols, 1]; got {value}")
+        spatial.append(tuple(value[1:3]))
+    if str(padding).upper() not in ("VALID", "SAME"):
+        raise InvalidArgumentError(f"extract_patches: padding must be \"SAME\" or "
+                                   f"\"VALID\"; got {padding!r}")
+    return _image_ops.extract_patches(x, spatial[0], spatial[1], spatial[2],
+                                      str(padding).lower(), data_format="channels_last")
+
+
+def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         return_index_map=False):
+    """The structural similarity of two images (or broadcastable batches): one float32 value
+    per image. Integer images are scaled to ``[0, 1]`` with ``max_val`` (as TensorFlow)."""
+    if return_index_map:
+        raise NotImplementedError("ssim: return_index_map=True is not supported by ember")
+    a, b = _to_tensor(img1), _to_tensor(img2)
+    scale = 1.0 if a.dtype.kind == "f" else float(xp.iinfo(a.dtype).max)
+    a, b = convert_image_dtype(a, "float32"), convert_image_dtype(b, "float32")
+    shape = xp.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    if len(shape) < 3 or min(shape[-3:-1]) < filter_size:
+        raise InvalidArgumentError(f"ssim: images of shape {shape} must be at "
+                                   f"least filter_size={filter_size} high and wide")
+    a, b = ops.broadcast_to(a, shape), ops.broadcast_to(b, shape)
+    return _image_ops.ssim(a, b, max_val=float(max_val) / scale, filter_size=filter_size,
+                           filter_sigma=filter_sigma, k1=k1, k2=k2,
+                           data_format="channels_last")
+
+
+def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
+                    extrapolation_value=0.0, name=None):
+    """Crops of ``image`` (``[batch, h, w, d]``) at normalized ``boxes`` (``[n, 4]``: y1, x1,
+    y2, x2; y2 < y1 flips the crop) of images ``box_indices``, each resampled to
+    ``crop_size = [ch, cw]`` by ``"bilinear"`` or ``"nearest"`` sampling: float32
+    ``[n, ch, cw, d]``. Samples off the image are ``extrapolation_value``. Differentiable in
+    ``image`` (not in ``boxes``)."""
+    x = _to_tensor(image)
+    if x.ndim != 4:
+        raise InvalidArgumentError(f"crop_and_resize: input image must be 4-D, got shape "
+                                   f"{tuple(x.shape)}")
+    if method not in ("bilinear", "nearest"):
+        raise InvalidArgumentError(f"crop_and_resize: method must be \"bilinear\" or "
+                                   f"\"nearest\", got {method!r}")
+    box = xp.asarray(raw(boxes), dtype="float32")
+    index = xp.asarray(raw(box_indices)).reshape(-1)
+    if box.ndim != 2 or box.shape[1] != 4:
+        raise InvalidArgumentError(f"crop_and_resize: boxes must have 4 columns, got shape "
+                                   f"{box.shape}")
+    if index.shape[0] != box.shape[0]:
+        raise InvalidArgumentError(f"crop_and_resize: box_indices has {index.shape[0]} "
+                                   f"entries for {box.shape[0]} boxes")
+    if index.size and (index.min() < 0 or index.max() >= x.shape[0]):
+        raise OutOfRangeError(f"crop_and_resize: box_indices has values outside [0, "
+                              f"{x.shape[0]}): {index.tolist()}")
+    ch, cw = (int(v) for v in xp.asarray(raw(crop_size)).reshape(-1))
+    if ch <= 0 or cw <= 0:
+        raise InvalidArgumentError(f"crop_and_resize: crop dimensions must be positive, got "
+                                   f"{[ch, cw]}")
+    x = ops.cast(x, "float32") if x.dtype != xp.float32 else x
+    h, w, d = x.shape[1:]
+
+    def grid(start, end, n, size):
+        # float32 in TensorFlow's order of operations, so that nearest sampling rounds alike
+        f32 = xp.float32
+        if n == 1:
+            return xp.asarray([f32(0.5) * (start + end) * f32(size - 1)], f32)
+        scale = (end - start) * f32(size - 1) / f32(n - 1)
+        return (start * f32(size - 1) + xp.arange(n, dtype=f32) * scale).astype(f32)
+
+    crops = []
+    for (y1, x1, y2, x2), b in zip(box, index):
+        ys, xs = grid(y1, y2, ch, h), grid(x1, x2, cw, w)
+        coords = xp.stack(xp.meshgrid(ys, xs, xp.arange(d), indexing="ij"))
+        sampled = _image_ops.map_coordinates(x[int(b)], coords, 0 if method == "nearest" else 1,
+                                             fill_mode="nearest")
+        inside = (((ys >= 0) & (ys <= h - 1))[:, None, None]
+                  & ((xs >= 0) & (xs <= w - 1))[None, :, None])
+        crops.append(ops.where(xp.broadcast_to(inside, sampled.shape), sampled,
+                               xp.asarray(extrapolation_value, "float32")))
+    if not crops:
+        return Tensor(xp.zeros((0, ch, cw, d), "float32"))
+    return ops.stack(crops, axis=0)

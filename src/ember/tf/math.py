@@ -4,6 +4,7 @@ from ember import ops
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
 from ember.ops._helpers import raw
+from ember.ops.segment import segment_reduce
 from ember.tf.array_ops import (  # noqa: F401 - re-exported as tf.math.*
     _floats_only,
     _same_dtype,
@@ -81,6 +82,30 @@ from ember.tf.array_ops import (  # noqa: F401 - re-exported as tf.math.*
     top_k,
     truediv,
 )
+from ember.tf.complex_ops import angle, conj, imag, real  # noqa: F401 - tf.math.*
+from ember.tf.math_ops import (  # noqa: F401 - tf.math.*
+    accumulate_n,
+    acos,
+    acosh,
+    approx_max_k,
+    approx_min_k,
+    asin,
+    asinh,
+    atan2,
+    atanh,
+    cumulative_logsumexp,
+    erfc,
+    erfcinv,
+    erfinv,
+    invert_permutation,
+    is_non_decreasing,
+    is_strictly_increasing,
+    ndtri,
+    nextafter,
+    rint,
+    unsorted_segment_sqrt_n,
+    xlog1py,
+)
 
 
 def softmax(logits, axis=None, name=None):
@@ -105,16 +130,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 def in_top_k(targets, predictions, k, name=None):
     """Whether each ``targets[i]`` is among the ``k`` largest of ``predictions[i]`` (ties at
     the k-th value count as in, as TensorFlow); non-finite rows give False."""
-    pred = xp.asarray(raw(predictions))
-    target = xp.asarray(raw(targets)).astype("int64")
-    if pred.ndim != 2 or target.shape != pred.shape[:1]:
-        raise ValueError(f"in_top_k: predictions must be [batch, classes] and targets [batch]; "
-                         f"got {pred.shape} and {target.shape}")
-    valid = (target >= 0) & (target < pred.shape[1])
-    value = pred[xp.arange(len(target)), xp.clip(target, 0, pred.shape[1] - 1)]
-    larger = (pred > value[:, None]).sum(axis=1)
-    finite = xp.isfinite(pred).all(axis=1)
-    return Tensor(valid & finite & (larger < k))
+    return ops.in_top_k(targets, predictions, int(raw(k)))
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype="int32",
@@ -139,77 +155,61 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     return Tensor(out.astype(xp.dtype(dtype)))
 
 
-def _segments(data, segment_ids, num_segments, op):
-    x = _to_tensor(data)
-    ids = xp.asarray(raw(segment_ids))
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"{op}: segment_ids must be integers. Received {ids.dtype}")
-    if x.shape[:ids.ndim] != ids.shape:
-        raise ValueError(f"{op}: segment_ids shape {ids.shape} must be a prefix of data shape "
-                         f"{x.shape}")
-    return x, ids, int(raw(num_segments))
+def _segment(kind, op, initial=None):
+    """``tf.math.unsorted_segment_<kind>`` on ember's segment engine (ids out of range are
+    dropped; ``initial``: the value of an empty segment, TensorFlow's for max and min)."""
+
+    def segment(data, segment_ids, num_segments, name=None):
+        x = _to_tensor(data)
+        fill = None if initial is None else initial(x.dtype)
+        return segment_reduce(x, segment_ids, num_segments, kind, op, fill)
+
+    segment.__name__ = op
+    segment.__doc__ = (f"``out[s]`` = the {kind} of the ``data[i]`` with ``segment_ids[i] == s`` "
+                       "(ids out of range are dropped); differentiable in ``data``.")
+    return segment
 
 
-def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
-    """``out[s] = sum of data[i] with segment_ids[i] == s`` (ids out of range are dropped)."""
-    from ember.tf.array_ops import ScatterNd
+def _lowest(dtype):
+    return xp.finfo(dtype).min if dtype.kind == "f" else xp.iinfo(dtype).min
 
-    x, ids, n = _segments(data, segment_ids, num_segments, "unsorted_segment_sum")
-    keep = (ids >= 0) & (ids < n)
-    base = Tensor(xp.zeros((n,) + x.shape[ids.ndim:], dtype=x.dtype))
-    flat = ops.reshape(x, (-1,) + x.shape[ids.ndim:])
-    rows = ops.take(flat, xp.flatnonzero(keep), axis=0)
-    return ScatterNd((ids[keep],), "add").apply(base, rows)
+
+def _highest(dtype):
+    return xp.finfo(dtype).max if dtype.kind == "f" else xp.iinfo(dtype).max
+
+
+unsorted_segment_sum = _segment("sum", "unsorted_segment_sum")
+unsorted_segment_max = _segment("max", "unsorted_segment_max", _lowest)
+unsorted_segment_min = _segment("min", "unsorted_segment_min", _highest)
+unsorted_segment_prod = _segment("prod", "unsorted_segment_prod")
 
 
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """The mean of each segment (0 for an empty one)."""
-    x, ids, n = _segments(data, segment_ids, num_segments, "unsorted_segment_mean")
-    total = unsorted_segment_sum(x, ids, n)
-    keep = ids[(ids >= 0) & (ids < n)]
-    count = xp.maximum(xp.bincount(keep, minlength=n), 1).astype(x.dtype)
+    x = _to_tensor(data)
+    total = unsorted_segment_sum(x, segment_ids, num_segments)
+    ids = xp.asarray(raw(segment_ids)).reshape(-1)
+    n = total.shape[0]
+    count = xp.bincount(ids[(ids >= 0) & (ids < n)], minlength=n)
+    count = xp.maximum(count, 1).astype(x.dtype)
     return ops.divide(total, count.reshape((n,) + (1,) * (total.ndim - 1)))
 
 
-def _segment_extreme(ufunc, op):
-    def segment(data, segment_ids, num_segments, name=None):
-        x, ids, n = _segments(data, segment_ids, num_segments, op)
-        fill = xp.finfo(x.dtype).min if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
-        if ufunc is xp.minimum:
-            fill = xp.finfo(x.dtype).max if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
-        out = xp.full((n,) + x.shape[ids.ndim:], fill, dtype=x.dtype)
-        keep = (ids >= 0) & (ids < n)
-        ufunc.at(out, ids[keep], x.data.reshape((-1,) + x.shape[ids.ndim:])[keep.reshape(-1)])
-        return Tensor(out)
+def _sorted_segment(unsorted):
+    def segment(data, segment_ids, name=None):
+        return unsorted(data, segment_ids, None)
 
-    segment.__name__ = op
-    segment.__doc__ = f"The {op.split('_')[-1]} of each segment (no gradient)."
+    segment.__name__ = unsorted.__name__.replace("unsorted_", "")
+    segment.__doc__ = (f"As :func:`{unsorted.__name__}`, for sorted ids (``num_segments = max "
+                       "id + 1``).")
     return segment
 
 
-unsorted_segment_max = _segment_extreme(xp.maximum, "unsorted_segment_max")
-unsorted_segment_min = _segment_extreme(xp.minimum, "unsorted_segment_min")
-
-
-def segment_sum(data, segment_ids, name=None):
-    """As :func:`unsorted_segment_sum`, for sorted ids (``num_segments = max id + 1``)."""
-    ids = xp.asarray(raw(segment_ids))
-    return unsorted_segment_sum(data, ids, int(ids.max()) + 1 if ids.size else 0)
-
-
-def segment_mean(data, segment_ids, name=None):
-    ids = xp.asarray(raw(segment_ids))
-    return unsorted_segment_mean(data, ids, int(ids.max()) + 1 if ids.size else 0)
-
-
-def segment_max(data, segment_ids, name=None):
-    ids = xp.asarray(raw(segment_ids))
-    return unsorted_segment_max(data, ids, int(ids.max()) + 1 if ids.size else 0)
-
-
-def segment_min(data, segment_ids, name=None):
-    ids = xp.asarray(raw(segment_ids))
-    return unsorted_segment_min(data, ids, int(ids.max()) + 1 if ids.size else 0)
+segment_sum = _sorted_segment(unsorted_segment_sum)
+segment_mean = _sorted_segment(unsorted_segment_mean)
+segment_max = _sorted_segment(unsorted_segment_max)
+segment_min = _sorted_segment(unsorted_segment_min)
+segment_prod = _sorted_segment(unsorted_segment_prod)
 
 
 def multiply_no_nan(x, y, name=None):
@@ -251,11 +251,9 @@ def zero_fraction(value, name=None):
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype="int32", name=None,
              axis=None, binary_output=False):
     """Counts of each value of a non-negative int array (summed ``weights`` when given)."""
-    data = xp.asarray(raw(arr)).reshape(-1)
-    if data.size and data.min() < 0:
-        raise ValueError("bincount: arr must be non-negative")
+    data = xp.asarray(raw(arr)).reshape(-1)  # TensorFlow counts over all the elements
     w = None if weights is None else xp.asarray(raw(weights)).reshape(-1)
-    out = xp.bincount(data, weights=w, minlength=int(minlength or 0))
+    out = raw(ops.bincount(data, weights=w, minlength=int(minlength or 0)))
     if maxlength is not None:
         out = out[:int(maxlength)]
     if binary_output:

@@ -42,6 +42,7 @@ import weakref
 from ember.autodiff import trace as _trace
 from ember.autodiff.tensor import Tensor, Variable, convert_to_tensor
 from ember.backend import xp
+from ember.tf.tensor_shape import TensorShape
 
 
 class ReplayMismatchError(AssertionError):
@@ -58,8 +59,7 @@ class TensorSpec:
     """
 
     def __init__(self, shape, dtype="float32", name=None):
-        self.shape = None if shape is None else tuple(
-            None if d is None else int(d) for d in shape)
+        self.shape = TensorShape(shape)  # unknown rank for None
         self.dtype = xp.dtype(str(getattr(dtype, "name", dtype)))
         self.name = name
 
@@ -332,14 +332,14 @@ def _shape_dtype(value):
 
 
 def _shape_fits(shape, spec_shape):
-    if spec_shape is None:
+    if spec_shape is None or spec_shape.rank is None:
         return True
     return len(shape) == len(spec_shape) and all(
         s is None or d == s for d, s in zip(shape, spec_shape))
 
 
 def _fmt_shape(shape):
-    return "<unknown>" if shape is None else str(tuple(shape))
+    return "<unknown>" if shape is None or shape.rank is None else str(tuple(shape))
 
 
 def _check_signature(signature, func):

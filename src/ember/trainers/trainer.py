@@ -5,11 +5,12 @@ custom layers, losses and metrics. The per-step path is kept short on purpose: t
 tutorial runs 1,875 steps per epoch, and every Python call in a step shows in its time.
 """
 
+import itertools
 import time
 import warnings
 from collections.abc import Mapping
 
-from ember import ops
+from ember import config, ops
 from ember.autodiff.tape import GradientTape
 from ember.autodiff.tensor import Tensor
 from ember.backend import np
@@ -86,6 +87,7 @@ class Trainer:
 
     def __init__(self):
         self.optimizer = None
+        self.loss = None  # what compile was given, as Keras's ``model.loss``
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -103,6 +105,12 @@ class Trainer:
         from ember import optimizers
 
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and \
+                not isinstance(self.optimizer, optimizers.LossScaleOptimizer):
+            # as Keras: float16 gradients underflow without dynamic loss scaling
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer,
+                                                           name="loss_scale_optimizer")
+        self.loss = loss
         self._loss_container = LossContainer(loss, loss_weights) if loss is not None else None
         # Keras lists a CompileMetrics only when compile was given metrics
         self._metrics_container = CompileMetrics(metrics, weighted_metrics, model=self) \
@@ -201,8 +209,11 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+            # as Keras: the optimizer scales the loss (its loss_scale_factor, or a
+            # LossScaleOptimizer's dynamic scale) and unscales the gradients in apply
+            scaled_loss = self.optimizer.scale_loss(loss)
         variables = self.trainable_variables
-        grads = tape.gradient(loss, variables)
+        grads = tape.gradient(scaled_loss, variables)
         if any(g is not None for g in grads):  # a model with no loss at all trains nothing
             self.optimizer.apply(grads, variables)
         self._update_metrics(loss, y, y_pred, sample_weight)
@@ -277,14 +288,23 @@ class Trainer:
                     "validation_data for generators."
                 )
             validation_data = data.split(validation_split)
+        data = _cap_steps(data, lambda s: data_adapter.make_batches(
+            x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=s))
         if class_weight is not None:
             data = _ClassWeighted(data, class_weight)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(validation_data)
-            val = data_adapter.make_batches(vx, vy, vsw,
-                                            batch_size=validation_batch_size or batch_size,
-                                            steps=validation_steps)
+
+            def make_val(s):
+                return data_adapter.make_batches(vx, vy, vsw, steps=s,
+                                                 batch_size=validation_batch_size or batch_size)
+
+            val = _cap_steps(make_val(validation_steps), make_val)
+        max_epochs = config.max_epochs()
+        if max_epochs and max_epochs < epochs:  # a debugging cap (keras.config.set_max_epochs)
+            warnings.warn(f"Limiting epochs to {max_epochs}", stacklevel=2)
+            epochs = max_epochs
         verbose = 1 if verbose == "auto" else verbose
         steps = _num_steps(data)
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -296,19 +316,31 @@ class Trainer:
                                     validation_freq)
         finally:
             threads.close()
+            # as Keras, even when training stopped on an error: with use_ema, the weights
+            # become their moving averages
+            if epochs > 0 and getattr(self.optimizer, "built", False):
+                self.optimizer.finalize_variable_values(self.trainable_variables)
         cbs.on_train_end(logs)
         return self.history
 
     def _fit_epochs(self, data, val, cbs, threads, initial_epoch, epochs, validation_freq):
         clock = time.perf_counter
         cbs.on_train_begin()
+        # A callback resuming an interrupted fit (BackupAndRestore) sets, in on_train_begin,
+        # the epoch to start at (as Keras's `_initial_epoch`) and the batches of that epoch
+        # already trained, which are skipped; both are used once.
+        skip = 0
+        if getattr(self, "_initial_epoch", None) is not None:
+            initial_epoch, skip = self._initial_epoch, getattr(self, "_initial_step", 0) or 0
+            self._initial_epoch = self._initial_step = None
         logs = None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            step = -1
+            step = skip - 1
             out = None
-            for step, batch in enumerate(data.epoch()):
+            batches = itertools.islice(data.epoch(), skip, None) if skip else data.epoch()
+            for step, batch in enumerate(batches, skip):
                 cbs.on_train_batch_begin(step)
                 t0 = clock()
                 out = self._run_train_step(batch)
@@ -336,6 +368,7 @@ class Trainer:
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
             logs = dict(sorted(logs.items()))  # Keras's epoch logs are sorted by name
             cbs.on_epoch_end(epoch, logs)
+            skip = 0
             if self.stop_training:
                 break
         return logs or {}
@@ -357,8 +390,10 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False):
         """The loss and metrics on the given data (a scalar, a list, or a dict)."""
         self._assert_compiled("evaluate")
-        data = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size,
-                                         steps=steps)
+        data = _cap_steps(data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size,
+                                                    steps=steps),
+                          lambda s: data_adapter.make_batches(x, y, sample_weight,
+                                                              batch_size=batch_size, steps=s))
         verbose = 1 if verbose == "auto" else verbose
         logs = self._evaluate_batches(data, callbacks=callbacks, verbose=verbose)
         return self._logs_return(logs, return_dict)
@@ -427,7 +462,8 @@ class Trainer:
             if n is not None and n <= (batch_size or 32):
                 # one batch: no batching machinery, no progress bar
                 return _to_numpy(self.predict_step(data_adapter.pack_x_y_sample_weight(x)))
-        data = data_adapter.make_batches(x, batch_size=batch_size, steps=steps)
+        data = _cap_steps(data_adapter.make_batches(x, batch_size=batch_size, steps=steps),
+                          lambda s: data_adapter.make_batches(x, batch_size=batch_size, steps=s))
         from ember.callbacks import CallbackList
 
         n_steps = _num_steps(data)
@@ -539,6 +575,21 @@ def _ran_out(batch_begin, step):
     warnings.warn(
         "Your input ran out of data; interrupting training. Make sure that your dataset or "
         "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=3)
+
+
+def _cap_steps(data, make):
+    """``data`` limited to ``keras.config.max_steps_per_epoch()`` steps per epoch (a debugging
+    cap, with Keras's warning); ``make(steps)`` rebuilds it with a step count. Data with fewer
+    steps than the cap keeps its own length."""
+    cap = config.max_steps_per_epoch()
+    n = _num_steps(data)
+    if not cap or (n is not None and n <= cap):
+        return data
+    warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+    if isinstance(data, data_adapter.ArrayBatches):
+        data.steps = cap  # keeps a validation_split already made
+        return data
+    return make(cap)
 
 
 def _num_steps(data):

@@ -18,6 +18,17 @@ def auto_name(cls_name):
     return unique_name(to_snake_case(cls_name))
 
 
-def clear_session():
-    """Reset the name counters (as ``keras.utils.clear_session``)."""
+def get_uid(prefix=""):
+    """1 the first time for ``prefix``, then 2, 3, ... (the counters that name layers)."""
+    _counters[prefix] += 1
+    return _counters[prefix]
+
+
+def clear_session(free_memory=True):
+    """Reset the name counters (as ``keras.utils.clear_session``); with ``free_memory``, also
+    run Python's garbage collector so that dropped models free their memory now."""
     _counters.clear()
+    if free_memory:
+        import gc
+
+        gc.collect()

@@ -15,7 +15,12 @@ from ember.backend import np, to_numpy
 
 
 def dynamic_display():
-    """Whether stdout can redraw a line in place (a terminal, Jupyter or PyCharm's console)."""
+    """Whether stdout can redraw a line in place (a terminal, Jupyter or PyCharm's console).
+    Never when interactive logging is off: messages then go to ``logging``, a line each."""
+    from ember import config
+
+    if not config.is_interactive_logging_enabled():
+        return False
     stdout = sys.stdout
     isatty = getattr(stdout, "isatty", None)
     try:
@@ -38,9 +43,9 @@ def _to_float(value):
 
 
 def _write(message):
-    stream = sys.stdout
-    stream.write(message)
-    stream.flush()
+    from ember.utils.io_utils import print_msg
+
+    print_msg(message, line_break=False)
 
 
 class Progbar:

@@ -16,6 +16,7 @@ from ember.tf.data import (
     Dataset,
     experimental,
 )
+from ember.tf.tensor_shape import TensorShape
 
 
 def values(ds):
@@ -135,11 +136,14 @@ def test_from_generator_signature():
 
 def test_from_generator_types_and_shapes():
     ds = Dataset.from_generator(gen, output_types=("int64", "float64"))
-    assert [s.shape for s in ds.element_spec] == [None, None]  # TF: shape=<unknown>
+    # TF: shape=<unknown>, a TensorShape of unknown rank
+    assert [s.shape.rank for s in ds.element_spec] == [None, None]
+    assert all(isinstance(s.shape, TensorShape) for s in ds.element_spec)
     assert next(iter(ds))[1].dtype == np.float64
     ds = Dataset.from_generator(gen, output_types=("int64", "float64"),
                                 output_shapes=((), (None,)))
     assert [s.shape for s in ds.element_spec] == [(), (None,)]
+    assert ds.element_spec[1].shape.as_list() == [None]
     ds = Dataset.from_generator(lambda n: iter(range(n)), args=(3,), output_types="int32")
     assert values(ds) == [0, 1, 2]
 

@@ -37,7 +37,9 @@ class InputLayer(Layer):
         self.sparse = False
         self.optional = optional
         self.built = True
-        self._dtype = standardize_dtype(dtype)
+        # "string" (Keras's dtype of text inputs, e.g. FeatureSpace.get_inputs) has no NumPy
+        # dtype of that name
+        self._dtype = "string" if dtype == "string" else standardize_dtype(dtype)
         output = KerasTensor(self.batch_shape, self._dtype, name=self.name,
                              history=(self, 0, 0))
         self._inbound_nodes.append(Node(self, (), {}, output))

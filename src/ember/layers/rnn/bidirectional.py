@@ -170,9 +170,9 @@ class Bidirectional(Layer):
             config["backward_layer"] = registry.deserialize(
                 backward, custom_objects=custom_objects, kind="layer")
         if "dtype" in config:
-            from ember.layers.layer import standardize_dtype
+            from ember import dtype_policies
 
-            config["dtype"] = standardize_dtype(config["dtype"])
+            config["dtype"] = dtype_policies.get(config["dtype"])  # keeps a mixed policy
         return cls(**config)
 
 

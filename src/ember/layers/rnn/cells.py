@@ -142,7 +142,7 @@ class _Cell(Layer, DropoutRNNCell):
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [
             self.state_size]
-        return [ops.zeros((batch_size, d), dtype=self.dtype) for d in sizes]
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
 
     def _common_config(self):
         ser = registry.serialize

@@ -70,9 +70,9 @@ class _CellLayer(RNN):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if "dtype" in config:
-            from ember.layers.layer import standardize_dtype
+            from ember import dtype_policies
 
-            config["dtype"] = standardize_dtype(config["dtype"])
+            config["dtype"] = dtype_policies.get(config["dtype"])  # keeps a mixed policy
         return cls(**config)
 
 

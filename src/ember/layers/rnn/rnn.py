@@ -117,7 +117,8 @@ class RNN(Layer):
         if fn is not None:
             states = fn(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [ops.zeros((batch_size, d), dtype=self.dtype) for d in _state_sizes(self.cell)]
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype)
+                for d in _state_sizes(self.cell)]
 
     def reset_state(self):
         if self.states is not None:
@@ -144,7 +145,7 @@ class RNN(Layer):
                 f"received {len(states)}")
         out = []
         for s, d in zip(states, sizes):
-            s = s if isinstance(s, Tensor) else Tensor(xp.asarray(s, dtype=self.dtype))
+            s = s if isinstance(s, Tensor) else Tensor(xp.asarray(s, dtype=self.compute_dtype))
             if tuple(s.shape) != (batch, d):
                 raise ValueError(
                     f"{type(self).__name__} '{self.name}': an initial state must have shape "
@@ -245,9 +246,9 @@ class RNN(Layer):
         cell = registry.deserialize(config.pop("cell"), custom_objects=custom_objects,
                                     kind="layer")
         if "dtype" in config:
-            from ember.layers.layer import standardize_dtype
+            from ember import dtype_policies
 
-            config["dtype"] = standardize_dtype(config["dtype"])
+            config["dtype"] = dtype_policies.get(config["dtype"])  # keeps a mixed policy
         return cls(cell, **config)
 
 

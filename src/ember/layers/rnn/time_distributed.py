@@ -2,10 +2,10 @@
 
 import copy
 
-from ember import ops, registry
+from ember import dtype_policies, ops, registry
 from ember.autodiff.tensor import Tensor
 from ember.backend import xp
-from ember.layers.layer import Layer, _call_signature, standardize_dtype
+from ember.layers.layer import Layer, _call_signature
 from ember.layers.node import KerasTensor, map_structure
 from ember.layers.rnn.rnn import build_inside
 from ember.ops._helpers import raw
@@ -74,7 +74,7 @@ class TimeDistributed(Layer):
     def compute_output_shape(self, input_shape):
         batch, steps = input_shape[0], input_shape[1]
         spec = self.layer.compute_output_spec(
-            KerasTensor(self._step_shape(input_shape), self.layer.dtype))
+            KerasTensor(self._step_shape(input_shape), self.layer.compute_dtype))
         return map_structure(lambda t: (batch, steps) + tuple(t.shape[1:]), spec)
 
     def _fold_mask(self, mask, shape):
@@ -141,7 +141,7 @@ class TimeDistributed(Layer):
         config["layer"] = registry.deserialize(config["layer"], custom_objects=custom_objects,
                                                kind="layer")
         if "dtype" in config:
-            config["dtype"] = standardize_dtype(config["dtype"])
+            config["dtype"] = dtype_policies.get(config["dtype"])  # keeps a mixed policy
         return cls(**config)
 
 

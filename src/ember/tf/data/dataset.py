@@ -600,7 +600,7 @@ class _GeneratorDataset(Dataset):
                     "TypeError: `generator` yielded an element that could not be converted to "
                     f"the expected type. The expected type was {spec.dtype.name}, but the "
                     f"yielded element was {leaf!r}.") from None
-            if spec.shape is not None and (
+            if spec.shape.rank is not None and (
                     array.ndim != len(spec.shape) or
                     any(d is not None and d != a for d, a in zip(spec.shape, array.shape))):
                 raise errors.InvalidArgumentError(
@@ -635,7 +635,7 @@ def _flatten_up_to(structure, value):
 
 
 def _fmt(shape):
-    if shape is None:
+    if shape is None or getattr(shape, "rank", 0) is None:
         return "<unknown>"
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -767,7 +767,7 @@ def _probe_spec(dataset, outputs_of):
         for element in itertools.islice(it, 2):
             if not unknown_sizes:
                 for s, leaf in zip(st.flatten(in_spec), _leaves_of(element)):
-                    if s.shape is not None and hasattr(leaf, "shape"):
+                    if s.shape.rank is not None and hasattr(leaf, "shape"):
                         unknown_sizes.update(a for d, a in zip(s.shape, leaf.shape) if d is None)
             for out in outputs_of(element):
                 out_spec = _spec_of(out)
@@ -784,7 +784,7 @@ def _probe_spec(dataset, outputs_of):
                              "dataset's elements")
 
     def relax_unknown(s):
-        if isinstance(s, st.DatasetSpec) or s.shape is None:
+        if isinstance(s, st.DatasetSpec) or s.shape.rank is None:
             return s
         return st.tensor_spec(tuple(None if d in unknown_sizes else d for d in s.shape),
                               s.dtype)
@@ -1099,7 +1099,8 @@ class _BatchDataset(Dataset):
     def _spec(self):
         dim = self._size if self._drop else None
         return st.map_structure(
-            lambda s: st.tensor_spec(None if s.shape is None else (dim, *s.shape), s.dtype),
+            lambda s: st.tensor_spec(None if s.shape.rank is None else (dim, *s.shape),
+                                     s.dtype),
             self._inputs[0].element_spec)
 
 
@@ -1221,10 +1222,11 @@ class _UnbatchDataset(Dataset):
     def _spec(self):
         spec = self._inputs[0].element_spec
         for s in st.flatten(spec):
-            if s.shape is not None and len(s.shape) == 0:
+            if s.shape.rank == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
         return st.map_structure(
-            lambda s: st.tensor_spec(None if s.shape is None else s.shape[1:], s.dtype), spec)
+            lambda s: st.tensor_spec(None if s.shape.rank is None else s.shape[1:], s.dtype),
+            spec)
 
 
 class _RebatchDataset(Dataset):
@@ -1253,7 +1255,8 @@ class _RebatchDataset(Dataset):
     def _spec(self):
         dim = self._sizes[0] if self._drop and len(self._sizes) == 1 else None
         return st.map_structure(
-            lambda s: st.tensor_spec(None if s.shape is None else (dim, *s.shape), s.dtype),
+            lambda s: st.tensor_spec(None if s.shape.rank is None else (dim, *s.shape),
+                                     s.dtype),
             self._rows.element_spec)
 
 

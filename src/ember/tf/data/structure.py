@@ -97,7 +97,7 @@ def _has_numpy_leaf(value):
 def to_array(value):
     """One leaf as a host array (see the module's docstring for the dtype rules)."""
     if isinstance(value, Tensor):
-        return value.data
+        value = value.data  # may be a NumPy scalar (an op on 0-d arrays): made 0-d below
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, np.generic):
@@ -178,7 +178,7 @@ def relax(spec_a, spec_b):
     def one(a, b):
         if isinstance(a, DatasetSpec):
             return a
-        if a.shape is None or b.shape is None or len(a.shape) != len(b.shape):
+        if a.shape.rank is None or b.shape.rank is None or len(a.shape) != len(b.shape):
             return tensor_spec(None, a.dtype)
         return tensor_spec(tuple(x if x == y else None for x, y in zip(a.shape, b.shape)),
                            a.dtype)

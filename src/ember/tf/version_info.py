@@ -1,4 +1,5 @@
-"""``tf.version``: ember's version where TensorFlow reports its own.
+"""``tf.version``'s values (``ember.version`` serves them): ember's version where
+TensorFlow reports its own.
 
 ``VERSION`` is ember's release (``ember.__version__``), not a TensorFlow version: code that
 compares it with TensorFlow releases should not be run on ember.
