@@ -159,3 +159,30 @@ def test_expm():
     check_gradients(tf.linalg.expm, [0.5 * batch[0].astype("float64")])
     with pytest.raises(InvalidArgumentError, match="square"):
         tf.linalg.expm(np.ones((2, 3), "float32"))
+
+
+# -- matrix square root ---------------------------------------------------------------------
+def test_sqrtm():
+    assert tf.matrix_square_root is tf.linalg.sqrtm
+    spd = BATCH @ np.swapaxes(BATCH, -1, -2) + np.eye(4, dtype="float32")
+    root = _np(tf.linalg.sqrtm(spd))
+    assert root.dtype == np.float32
+    np.testing.assert_allclose(root @ root, spd, rtol=1e-4, atol=1e-4)
+    w, v = np.linalg.eigh(spd.astype("float64"))  # the principal root of an SPD matrix
+    want = v @ (np.sqrt(w)[..., None] * np.swapaxes(v, -1, -2))
+    np.testing.assert_allclose(root, want, rtol=1e-4, atol=1e-5)
+    general = np.array([[4.0, 1.0], [2.0, 3.0]], "float32")  # eigenvalues 2 and 5
+    r = _np(tf.matrix_square_root(general))
+    np.testing.assert_allclose(r @ r, general, rtol=1e-5)
+    assert (np.linalg.eigvals(r) > 0).all()
+    check_gradients(tf.linalg.sqrtm, [general.astype("float64")])
+
+
+def test_sqrtm_without_a_principal_root_is_nan():
+    for m in (np.diag([-1.0, 4.0]), np.zeros((2, 2))):
+        assert np.isnan(_np(tf.linalg.sqrtm(m.astype("float32")))).all()
+    mixed = np.stack([np.diag([-1.0, 4.0]), np.diag([1.0, 4.0])]).astype("float32")
+    out = _np(tf.linalg.sqrtm(mixed))
+    assert np.isnan(out[0]).all() and np.allclose(out[1], np.diag([1.0, 2.0]))
+    with pytest.raises(InvalidArgumentError, match="square"):
+        tf.linalg.sqrtm(np.ones((2, 3), "float32"))

@@ -253,3 +253,50 @@ def test_dynamic_partition_and_stitch_errors():
         tf.dynamic_stitch([[0], [1]], [[[1.0]], [[1.0, 2.0]]])
     with pytest.raises(InvalidArgumentError, match="non-negative"):
         tf.dynamic_stitch([[-1]], [[1.0]])
+
+
+# -- gamma functions ------------------------------------------------------------------------------
+G = np.array([0.5, 1.0, 3.7, -2.5, 1e-3, 20.0, 150.0, -0.3, 7.25], "float32")
+
+
+def _digamma_reference(v):
+    h = 1e-6 * max(1.0, abs(v))  # central difference of math.lgamma (double precision)
+    return (math.lgamma(v + h) - math.lgamma(v - h)) / (2 * h)
+
+
+def test_lgamma_and_digamma_values():
+    out = tf.math.lgamma(G)
+    assert out.dtype == np.float32
+    want = [math.lgamma(float(v)) for v in G]
+    np.testing.assert_allclose(_np(out), want, rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(_np(tf.math.lgamma(G.astype("float64"))), want, rtol=1e-12,
+                               atol=1e-12)
+    dig = tf.math.digamma(G.astype("float64"))
+    np.testing.assert_allclose(_np(dig), [_digamma_reference(float(v)) for v in G], rtol=1e-6)
+    assert tf.math.digamma(G).dtype == np.float32
+    poles = np.array([0.0, -1.0, -3.0], "float32")  # inf and NaN, as TensorFlow
+    assert np.isposinf(_np(tf.math.lgamma(poles))).all()
+    assert np.isnan(_np(tf.math.digamma(poles))).all()
+    for fn in (tf.math.lgamma, tf.math.digamma, tf.math.lbeta):
+        with pytest.raises(InvalidArgumentError):
+            fn(np.array([1, 2]))
+
+
+def test_lgamma_gradient_is_digamma():
+    check_gradients(tf.math.lgamma, [G.astype("float64")], tolerance=1e-5)
+    check_gradients(tf.math.digamma, [G[G > 0].astype("float64")], tolerance=1e-4)
+    x = tf.Variable(G)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.math.lgamma(x))
+    np.testing.assert_allclose(_np(tape.gradient(y, x)), _np(tf.math.digamma(G)), rtol=1e-5)
+
+
+def test_lbeta():
+    x = np.array([[1.0, 2.0], [0.5, 0.5], [3.0, 4.5]], "float32")
+    want = [sum(math.lgamma(v) for v in row) - math.lgamma(sum(row)) for row in x.tolist()]
+    np.testing.assert_allclose(_np(tf.math.lbeta(x)), want, rtol=1e-6, atol=1e-6)
+    assert float(tf.math.lbeta(np.array([3.0], "float32"))) == 0.0
+    assert np.isneginf(_np(tf.math.lbeta(np.zeros((2, 0), "float32")))).all()
+    check_gradients(tf.math.lbeta, [x.astype("float64")])
+    with pytest.raises(InvalidArgumentError, match="rank >= 1"):
+        tf.math.lbeta(np.float32(1.0))

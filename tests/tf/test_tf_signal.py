@@ -200,6 +200,10 @@ def test_stft_matches_framing_windowing_and_rfft():
     close(out, np.fft.rfft(_frames(S, 12, 8) * w, 16), 1e-4)
     assert tf.signal.stft(S, 12, 8, pad_end=True).shape == (8, 9)
     assert tf.signal.stft(S, 16, 8, fft_length=20).shape == (7, 11)
+    # lengths may be scalar tensors
+    assert tf.signal.stft(S, tf.constant(16), tf.constant(8), tf.constant(20)).shape == (7, 11)
+    with pytest.raises(ValueError, match="fft_length must be a positive integer"):
+        tf.signal.stft(S, 16, 8, fft_length=0)
     close(tf.signal.stft(S, 16, 8, window_fn=None), np.fft.rfft(_frames(S, 16, 8), 16), 1e-4)
     with pytest.raises(ValueError, match="float32 or float64"):
         tf.signal.stft(np.arange(64), 16, 8)

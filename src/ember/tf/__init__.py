@@ -90,6 +90,7 @@ _NAMES.update({name: f"ember.tf.math_ops:{name}" for name in (
     "unique_with_counts unravel_index"
 ).split()})
 _NAMES.update({name: f"ember.tf.linalg:{name}" for name in ("eig", "eigvals")})
+_NAMES["matrix_square_root"] = "ember.tf.linalg:sqrtm"
 for _dtype in ("float16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 "
                "uint32 uint64 bool complex64 complex128 string bfloat16").split():
     _NAMES[_dtype] = f"ember.tf.dtypes:{_dtype}"

@@ -420,5 +420,26 @@ def expm(input, name=None):  # noqa: A002 - TensorFlow's argument name
     return result
 
 
+def sqrtm(input, name=None):  # noqa: A002 - TensorFlow's argument name
+    """The principal square root of a (batch of) square matrices, by the Denman-Beavers
+    iteration (in float64 inside; differentiable). A matrix with an eigenvalue on the closed
+    negative real axis (0 included) has no principal root: NaN, as TensorFlow."""
+    a = _square(input, "sqrtm")
+    values = xp.linalg.eigvals(xp.asarray(raw(a), "float64"))
+    scale = xp.maximum(xp.abs(values).max(axis=-1, keepdims=True), 1e-300)
+    on_axis = (xp.abs(values.imag) <= 1e-12 * scale) & (values.real <= 1e-12 * scale)
+    bad = on_axis.any(axis=-1)[..., None, None]
+    unit = xp.broadcast_to(xp.eye(a.shape[-1]), tuple(a.shape))
+    y = ops.where(bad, unit, ops.cast(a, "float64"))  # no iteration on a matrix without a root
+    z = unit
+    for _ in range(100):
+        y, z = (ops.multiply(0.5, ops.add(y, ops.inv(z))),
+                ops.multiply(0.5, ops.add(z, ops.inv(y))))
+        residual = xp.abs(raw(ops.matmul(y, y)) - xp.where(bad, unit, raw(a))).max()
+        if residual <= 1e-13 * max(1.0, float(xp.abs(raw(a)).max())):
+            break
+    return ops.where(bad, xp.asarray(xp.nan, a.dtype), ops.cast(y, a.dtype))
+
+
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "ops", "Tensor", "xp", "raw", "InvalidArgumentError", "namedtuple")]

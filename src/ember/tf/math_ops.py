@@ -7,6 +7,7 @@ histograms, ...) have none, as in TensorFlow.
 """
 
 import builtins
+import math
 from collections import namedtuple
 
 from ember import ops
@@ -101,6 +102,85 @@ def truncatemod(x, y, name=None):
     if a.dtype.kind in "iu" and xp.any(raw(b) == 0):
         raise InvalidArgumentError("truncatemod: integer division by zero")
     return ops.fmod(a, b)
+
+
+# -- gamma functions (compositions of differentiable ops, in float64 inside) ------------------
+# Lanczos approximation (g = 7, 9 terms): lgamma(y) for y >= 0.5 to double precision
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+            9.9843695780195716e-6, 1.5056327351493116e-7)
+
+
+def _real_floats(x, op):
+    t = _floats_only(x, op)
+    if t.dtype.kind == "c":
+        raise InvalidArgumentError(f"{op}: expected a real float tensor, got {t.dtype.name}")
+    return t
+
+
+def _poles(x):
+    """Where ``x`` is 0 or a negative integer (the poles of the gamma function)."""
+    a = xp.asarray(raw(x))
+    return (a <= 0) & (a == xp.floor(a))
+
+
+def _lgamma64(x):
+    """``lgamma`` of a float64 Tensor: Lanczos for x >= 0.5, reflection below."""
+    small = ops.less(x, 0.5)
+    y = ops.where(small, ops.subtract(1.0, x), x)  # >= 0.5 on both branches
+    z = ops.subtract(y, 1.0)
+    series = _LANCZOS[0]
+    for i, p in enumerate(_LANCZOS[1:], start=1):
+        series = ops.add(series, ops.divide(p, ops.add(z, float(i))))
+    t = ops.add(z, 7.5)
+    big = ops.add(ops.subtract(ops.multiply(ops.add(z, 0.5), ops.log(t)), t),
+                  ops.add(0.5 * math.log(2 * math.pi), ops.log(series)))
+    sine = ops.abs(ops.sin(ops.multiply(math.pi, x)))
+    reflected = ops.subtract(ops.subtract(math.log(math.pi), ops.log(sine)), big)
+    return ops.where(small, reflected, big)
+
+
+def lgamma(x, name=None):
+    """``log |Gamma(x)|`` (inf at 0 and the negative integers); its gradient is ``digamma``."""
+    t = _real_floats(x, "lgamma")
+    with xp.errstate(divide="ignore", invalid="ignore"):  # the poles give inf quietly
+        out = ops.cast(_lgamma64(ops.cast(t, "float64")), t.dtype)
+    return ops.where(_poles(t), xp.asarray(xp.inf, t.dtype), out)
+
+
+def digamma(x, name=None):
+    """``d lgamma(x) / dx`` (NaN at 0 and the negative integers): reflection below 1/2, six
+    steps of the recurrence, then the asymptotic series."""
+    t = _real_floats(x, "digamma")
+    with xp.errstate(divide="ignore", invalid="ignore"):  # the poles give NaN quietly
+        out = _digamma64(ops.cast(t, "float64"))
+    return ops.where(_poles(t), xp.asarray(xp.nan, t.dtype), ops.cast(out, t.dtype))
+
+
+def _digamma64(x64):
+    """``digamma`` of a float64 Tensor (the poles not handled)."""
+    small = ops.less(x64, 0.5)
+    y = ops.where(small, ops.subtract(1.0, x64), x64)
+    shift = 0.0
+    for k in range(6):  # psi(y) = psi(y + 6) - sum 1 / (y + k)
+        shift = ops.add(shift, ops.reciprocal(ops.add(y, float(k))))
+    w = ops.add(y, 6.0)
+    inv2 = ops.reciprocal(ops.square(w))
+    tail = ops.multiply(inv2, ops.add(-1 / 12, ops.multiply(inv2, ops.add(1 / 120, ops.multiply(
+        inv2, ops.add(-1 / 252, ops.multiply(inv2, ops.add(1 / 240, ops.multiply(
+            inv2, -1 / 132)))))))))
+    psi = ops.subtract(ops.add(ops.subtract(ops.log(w), ops.divide(0.5, w)), tail), shift)
+    cot = ops.divide(math.pi, ops.tan(ops.multiply(math.pi, x64)))
+    return ops.where(small, ops.subtract(psi, cot), psi)
+
+
+def lbeta(x, name=None):
+    """``log |B(x)|`` of the last axis: ``sum(lgamma(x)) - lgamma(sum(x))``."""
+    t = _real_floats(x, "lbeta")
+    if t.ndim == 0:
+        raise InvalidArgumentError("lbeta: x must have rank >= 1")
+    with xp.errstate(invalid="ignore"):  # inf - inf at the poles is NaN, as TensorFlow
+        return ops.subtract(ops.sum(lgamma(t), axis=-1), lgamma(ops.sum(t, axis=-1)))
 
 
 # -- scans, orderings and counts --------------------------------------------------------------
@@ -360,9 +440,9 @@ def dynamic_stitch(indices, data, name=None):
 
 
 __all__ = ["accumulate_n", "acos", "acosh", "approx_max_k", "approx_min_k", "asin", "asinh",
-           "atan2", "atanh", "cumulative_logsumexp", "dynamic_partition", "dynamic_stitch", "erfc",
-           "erfcinv", "erfinv", "histogram_fixed_width", "histogram_fixed_width_bins",
-           "invert_permutation", "is_non_decreasing", "is_strictly_increasing", "ndtri",
-           "nextafter", "repeat", "reverse_sequence", "rint", "slice", "truncatediv",
-           "truncatemod", "unique_with_counts", "unravel_index", "unsorted_segment_sqrt_n",
-           "xlog1py"]
+           "atan2", "atanh", "cumulative_logsumexp", "digamma", "dynamic_partition",
+           "dynamic_stitch", "erfc", "erfcinv", "erfinv", "histogram_fixed_width",
+           "histogram_fixed_width_bins", "invert_permutation", "is_non_decreasing",
+           "is_strictly_increasing", "lbeta", "lgamma", "ndtri", "nextafter", "repeat",
+           "reverse_sequence", "rint", "slice", "truncatediv", "truncatemod", "unique_with_counts",
+           "unravel_index", "unsorted_segment_sqrt_n", "xlog1py"]

@@ -298,8 +298,8 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
     if x.dtype.name not in ("float32", "float64"):
         raise ValueError(f"stft: signals must be float32 or float64, got {x.dtype.name}")
     frame_length = _positive_int(frame_length, "frame_length", "stft")
-    if fft_length is None:
-        fft_length = _default_fft_length(frame_length)
+    fft_length = (_default_fft_length(frame_length) if fft_length is None
+                  else _positive_int(fft_length, "fft_length", "stft"))
     frames = frame(x, frame_length, frame_step, pad_end=pad_end)
     if window_fn is not None:
         frames = multiply(frames, window_fn(frame_length, dtype=x.dtype.name))
@@ -318,8 +318,8 @@ def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=han
         raise ValueError(f"inverse_stft: stfts must have rank at least 2, got shape "
                          f"{tuple(z.shape)}")
     frame_length = _positive_int(frame_length, "frame_length", "inverse_stft")
-    if fft_length is None:
-        fft_length = _default_fft_length(frame_length)
+    fft_length = (_default_fft_length(frame_length) if fft_length is None
+                  else _positive_int(fft_length, "fft_length", "inverse_stft"))
     frames = irfft(z, [fft_length])
     frames = _fit_axis(frames, frame_length, -1)  # cut to (or zero-padded up to) frame_length
     if window_fn is not None:
