@@ -1,7 +1,9 @@
-"""Pooling layers: MaxPooling1D/2D, AveragePooling1D/2D and the global poolings.
+"""Pooling layers: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, the global poolings and the
+adaptive poolings (AdaptiveAveragePooling1D/2D/3D, AdaptiveMaxPooling1D/2D/3D).
 
 Windows follow Keras 3 (``strides`` defaults to ``pool_size``; ``"same"`` padding as
-TensorFlow). The arithmetic is :mod:`ember.ops.pooling`. GlobalAveragePooling1D honours a
+TensorFlow). The arithmetic is :mod:`ember.ops.pooling` (:mod:`ember.ops.volumetric` in 3D,
+``ember.ops.adaptive_*_pool`` for the adaptive layers). GlobalAveragePooling1D honours a
 time-step mask (from Embedding(mask_zero=True) or Masking): masked steps are left out of the
 average.
 """
@@ -21,13 +23,14 @@ from ember.layers.convolutional import (
 )
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.ops import volumetric
 from ember.ops._helpers import raw
 
 pool_ops = importlib.import_module("ember.ops.pooling")
 
 
 class BasePooling(Layer):
-    """Max or average pooling of rank 1 or 2."""
+    """Max or average pooling of rank 1, 2 or 3."""
 
     rank = 2
     mode = "max"
@@ -45,7 +48,10 @@ class BasePooling(Layer):
 
     def call(self, inputs):
         self.compute_output_shape(inputs.shape)
-        fn = pool_ops.max_pool if self.mode == "max" else pool_ops.average_pool
+        if self.rank == 3:
+            fn = volumetric.max_pool3d if self.mode == "max" else volumetric.average_pool3d
+        else:
+            fn = pool_ops.max_pool if self.mode == "max" else pool_ops.average_pool
         return fn(inputs, self.pool_size, strides=self.strides, padding=self.padding,
                   data_format=self.data_format)
 
@@ -114,6 +120,29 @@ class AveragePooling2D(BasePooling):
     """Average over ``pool_size`` windows of ``(batch, height, width, channels)``."""
 
     rank, mode = 2, "average"
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+@registry.register("layer", aliases=("MaxPool3D",))
+class MaxPooling3D(BasePooling):
+    """Max over ``pool_size`` windows of ``(batch, depth, height, width, channels)``."""
+
+    rank, mode = 3, "max"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+@registry.register("layer", aliases=("AvgPool3D",))
+class AveragePooling3D(BasePooling):
+    """Average over ``pool_size`` windows of ``(batch, depth, height, width, channels)``
+    (``"same"`` windows average their real elements only)."""
+
+    rank, mode = 3, "average"
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None,
                  **kwargs):
@@ -205,15 +234,127 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
     rank, mode = 2, "average"
 
 
+@registry.register("layer", aliases=("GlobalMaxPool3D",))
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Max over depth, height and width: ``(batch, d, h, w, channels) -> (batch, channels)``."""
+
+    rank, mode = 3, "max"
+
+
+@registry.register("layer", aliases=("GlobalAvgPool3D",))
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Mean over depth, height and width: ``(batch, d, h, w, channels) -> (batch, channels)``."""
+
+    rank, mode = 3, "average"
+
+
+# -- adaptive pooling -------------------------------------------------------------------------
+class BaseAdaptivePooling(Layer):
+    """Pooling to a fixed ``output_size`` whatever the input's spatial size: window ``i`` of an
+    axis of length ``L`` covers ``[floor(i L / out), ceil((i + 1) L / out))`` (Keras's and
+    PyTorch's windows). No weights; ``output_size`` an int or one int per spatial axis."""
+
+    rank = 2
+    mode = "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        who = type(self).__name__
+        n = self.rank
+        if isinstance(output_size, int) and not isinstance(output_size, bool):
+            output_size = (output_size,) * n
+        elif isinstance(output_size, (tuple, list)):
+            if len(output_size) != n:
+                raise ValueError(
+                    f"{who}: for {n}D input, `output_size` tuple must have length {n}. "
+                    f"Received: output_size={output_size!r}")
+            output_size = tuple(output_size)
+        else:
+            raise TypeError(
+                f"{who}: `output_size` must be an integer or tuple of {n} integer"
+                f"{'s' if n > 1 else ''}. Received: {output_size!r} of type "
+                f"{type(output_size)}")
+        self.output_size = normalize_tuple(output_size, n, "output_size", who)
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format, who)
+
+    def call(self, inputs):
+        if inputs.ndim != self.rank + 2:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects inputs of rank {self.rank + 2}. "
+                f"Received input shape {fmt_shape(inputs.shape)}")
+        fn = ops.adaptive_max_pool if self.mode == "max" else ops.adaptive_average_pool
+        return fn(inputs, self.output_size, data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return _with_spatial(input_shape, self.data_format, self.output_size,
+                             _channels(input_shape, self.data_format))
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"output_size": list(self.output_size), "data_format": self.data_format})
+        return cfg
+
+
+@registry.register("layer")
+class AdaptiveAveragePooling1D(BaseAdaptivePooling):
+    """Average pooling of ``(batch, length, channels)`` to ``output_size`` steps.
+
+    Example:
+        >>> AdaptiveAveragePooling1D(32)(np.zeros((1, 64, 3))).shape   # (1, 32, 3)
+    """
+
+    rank, mode = 1, "average"
+
+
+@registry.register("layer")
+class AdaptiveAveragePooling2D(BaseAdaptivePooling):
+    """Average pooling of ``(batch, h, w, channels)`` to ``output_size`` = (oh, ow)."""
+
+    rank, mode = 2, "average"
+
+
+@registry.register("layer")
+class AdaptiveAveragePooling3D(BaseAdaptivePooling):
+    """Average pooling of ``(batch, d, h, w, channels)`` to ``output_size`` = (od, oh, ow)."""
+
+    rank, mode = 3, "average"
+
+
+@registry.register("layer")
+class AdaptiveMaxPooling1D(BaseAdaptivePooling):
+    """Max pooling of ``(batch, length, channels)`` to ``output_size`` steps."""
+
+    rank, mode = 1, "max"
+
+
+@registry.register("layer")
+class AdaptiveMaxPooling2D(BaseAdaptivePooling):
+    """Max pooling of ``(batch, h, w, channels)`` to ``output_size`` = (oh, ow)."""
+
+    rank, mode = 2, "max"
+
+
+@registry.register("layer")
+class AdaptiveMaxPooling3D(BaseAdaptivePooling):
+    """Max pooling of ``(batch, d, h, w, channels)`` to ``output_size`` = (od, oh, ow)."""
+
+    rank, mode = 3, "max"
+
+
 # Keras's short aliases
-MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
-AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D",
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+    "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "MaxPool3D", "AvgPool3D", "GlobalMaxPool3D", "GlobalAvgPool3D",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
 ]

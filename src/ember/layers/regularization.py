@@ -1,5 +1,5 @@
-"""Regularization and noise layers: SpatialDropout1D/2D, GaussianNoise, GaussianDropout,
-ActivityRegularization. (Dropout itself is a core layer.)
+"""Regularization and noise layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout,
+AlphaDropout, ActivityRegularization. (Dropout itself is a core layer.)
 
 All noise layers are the identity at inference and draw fresh noise on each training call,
 from ember's seeded generator (or their own one when given a ``seed``).
@@ -80,6 +80,27 @@ class SpatialDropout2D(_SpatialDropout):
         return cfg
 
 
+@registry.register("layer")
+class SpatialDropout3D(_SpatialDropout):
+    """Drops entire volumes of ``(batch, d1, d2, d3, channels)`` inputs while training."""
+
+    ndim = 5
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+        self.data_format = normalize_data_format(data_format, "SpatialDropout3D")
+
+    def _noise_shape(self, shape):
+        if self.data_format == "channels_first":
+            return (shape[0], shape[1], 1, 1, 1)
+        return (shape[0], 1, 1, 1, shape[4])
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["data_format"] = self.data_format
+        return cfg
+
+
 class _Noise(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -143,6 +164,63 @@ class GaussianDropout(_Noise):
         return cfg
 
 
+# SELU's constants: AlphaDropout keeps a SELU network's mean and variance
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@registry.register("layer")
+class AlphaDropout(Layer):
+    """Dropout for SELU networks: while training, a fraction ``rate`` of the inputs is set to
+    SELU's negative saturation value ``-alpha * scale`` and the result is affinely rescaled,
+    ``a * x + b``, so that inputs of zero mean and unit variance keep them. The identity at
+    inference.
+
+    Args:
+        rate: the drop probability, in [0, 1].
+        noise_shape: the shape of the keep/drop draw (None entries take the input's size),
+            broadcast over the input; None: the input's shape.
+        seed: seeds this layer's own generator (None: ember's global one).
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(
+                "AlphaDropout: `rate` must be a float between 0 and 1. "
+                f"Received: rate={rate!r}")
+        self.rate = rate
+        self.seed = seed
+        self.noise_shape = noise_shape
+        self._rng = xp.random.default_rng(seed) if seed is not None else None
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training or self.rate <= 0:
+            return inputs
+        shape = tuple(inputs.shape)
+        if self.noise_shape is not None:
+            shape = tuple(shape[i] if d is None else int(d)
+                          for i, d in enumerate(self.noise_shape))
+        rng = self._rng if self._rng is not None else _rng_for(None)
+        kept = (rng.random(shape, dtype="float32") >= self.rate).astype(inputs.dtype)
+        alpha_p = -_SELU_ALPHA * _SELU_SCALE
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        # a * (x * kept + alpha_p * (1 - kept)) + b, with the constant part precomputed
+        shift = (alpha_p * (1 - kept)) * a + b
+        return ops.add(ops.multiply(inputs, kept * a), shift.astype(inputs.dtype, copy=False))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
+        return cfg
+
+
 @registry.register("layer")
 class ActivityRegularization(Layer):
     """The identity, adding ``l1 * sum(|x|) + l2 * sum(x^2)`` of its output to the model's
@@ -169,5 +247,5 @@ class ActivityRegularization(Layer):
         return cfg
 
 
-__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-           "ActivityRegularization"]
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+           "GaussianDropout", "AlphaDropout", "ActivityRegularization"]

@@ -1,7 +1,7 @@
-"""Spatial reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D.
+"""Spatial reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D.
 
 (Flatten, Reshape, Permute and RepeatVector are core layers.) Shapes and ``get_config`` keys
-follow Keras 3; 2D layers take ``data_format``.
+follow Keras 3; 2D and 3D layers take ``data_format``.
 """
 
 from ember import ops, registry
@@ -11,19 +11,20 @@ from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 
 
-def _pairs(value, layer, arg):
-    """Keras's 2D padding/cropping argument: an int, (sym_h, sym_w) or ((t, b), (l, r))."""
+def _pairs(value, layer, arg, n=2):
+    """Keras's 2D (3D with ``n=3``) padding/cropping argument: an int, one symmetric int per
+    axis (sym_h, sym_w) or one (before, after) pair per axis ((t, b), (l, r))."""
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             raise ValueError(f"{layer}: `{arg}` must be non-negative. Received: {arg}={value!r}")
-        return ((value, value), (value, value))
+        return ((value, value),) * n
     try:
         items = list(value)
     except TypeError:
         items = None
-    if items is None or len(items) != 2:
+    if items is None or len(items) != n:
         raise ValueError(
-            f"{layer}: `{arg}` must be an int, a tuple of 2 ints or a tuple of 2 tuples of 2 "
+            f"{layer}: `{arg}` must be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 "
             f"ints. Received: {arg}={value!r}")
     out = []
     for item in items:
@@ -276,5 +277,94 @@ class UpSampling2D(Layer):
         return cfg
 
 
-__all__ = ["ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D",
-           "UpSampling2D"]
+@registry.register("layer")
+class ZeroPadding3D(Layer):
+    """Pads depth, height and width with zeros: ``padding`` an int, (sym_d, sym_h, sym_w) or
+    ((front, back), (top, bottom), (left, right))."""
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, "ZeroPadding3D", "padding", 3)
+        self.data_format = normalize_data_format(data_format, "ZeroPadding3D")
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        widths = [(0, 0)] * 5
+        for axis, p in zip(_spatial_axes(self.data_format, 3), self.padding):
+            widths[axis] = p
+        return ops.pad(inputs, widths)
+
+    def compute_output_shape(self, input_shape):
+        _check_rank(self, input_shape, 5)
+        out = list(input_shape)
+        for axis, p in zip(_spatial_axes(self.data_format, 3), self.padding):
+            if out[axis] is not None:
+                out[axis] += sum(p)
+        return tuple(out)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"padding": [list(p) for p in self.padding], "data_format": self.data_format})
+        return cfg
+
+
+@registry.register("layer")
+class Cropping3D(_Cropping):
+    """Removes borders of depth, height and width: ``cropping`` an int, (sym_d, sym_h, sym_w)
+    or ((front, back), (top, bottom), (left, right))."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs(cropping, "Cropping3D", "cropping", 3)
+        self.data_format = normalize_data_format(data_format, "Cropping3D")
+        self.input_spec = InputSpec(ndim=5)
+
+    def _crops(self):
+        return self.cropping
+
+    def _axes(self):
+        return _spatial_axes(self.data_format, 3)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"cropping": [list(c) for c in self.cropping],
+                    "data_format": self.data_format})
+        return cfg
+
+
+@registry.register("layer")
+class UpSampling3D(Layer):
+    """Repeats depth, height and width ``size`` = (sd, sh, sw) times (nearest neighbour):
+    (batch, d, h, w, channels) -> (batch, d * sd, h * sh, w * sw, channels)."""
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = normalize_tuple(size, 3, "size", "UpSampling3D")
+        self.data_format = normalize_data_format(data_format, "UpSampling3D")
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        y = inputs
+        for axis, s in zip(_spatial_axes(self.data_format, 3), self.size):
+            if s > 1:
+                y = ops.repeat(y, s, axis=axis)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        _check_rank(self, input_shape, 5)
+        out = list(input_shape)
+        for axis, s in zip(_spatial_axes(self.data_format, 3), self.size):
+            if out[axis] is not None:
+                out[axis] *= s
+        return tuple(out)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"size": list(self.size), "data_format": self.data_format})
+        return cfg
+
+
+__all__ = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+           "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D"]

@@ -313,6 +313,10 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     Returns:
         (batch, out_width, out_channels) or (batch, out_height, out_width, out_channels).
     """
+    if xp.ndim(raw(inputs)) == 5:  # 3D: built on the 2D op (ember.ops.volumetric)
+        from ember.ops.volumetric import conv3d
+
+        return conv3d(inputs, kernel, strides, padding, data_format, dilation_rate)
     x, k, strides, dilation, padding, fmt = _conv_args(
         "conv", inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = x.shape, xp.shape(raw(k))
@@ -506,6 +510,11 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     ``'same'``, or ``(in - 1) * s + k - 2 * pad + output_padding`` when ``output_padding`` is
     given.
     """
+    if xp.ndim(raw(inputs)) == 5:
+        from ember.ops.volumetric import conv3d_transpose
+
+        return conv3d_transpose(inputs, kernel, strides, padding, output_padding, data_format,
+                                dilation_rate)
     x, k, strides, dilation, padding, fmt = _conv_args(
         "conv_transpose", inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = x.shape, xp.shape(raw(k))

@@ -13,7 +13,7 @@ Padding ``'same'`` follows TensorFlow; a ``'same'`` average excludes the padding
 from ember import config
 from ember.autodiff.function import Function, is_float_dtype
 from ember.backend import kernels, xp
-from ember.ops._helpers import as_float_tensor
+from ember.ops._helpers import as_float_tensor, raw
 from ember.ops._parallel import for_batches
 from ember.ops.conv import crop_hw, normalize_padding, normalize_tuple, pad_hw, position
 
@@ -256,12 +256,20 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         strides: defaults to ``pool_size``.
         padding: ``"valid"`` or ``"same"`` (TensorFlow's rule; padding never wins the max).
     """
+    if xp.ndim(raw(inputs)) == 5:  # 3D: built on the 2D op (ember.ops.volumetric)
+        from ember.ops.volumetric import max_pool3d
+
+        return max_pool3d(inputs, pool_size, strides, padding, data_format)
     return _pool(MaxPool, inputs, pool_size, strides, padding, data_format)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Average pooling (1D or 2D), as ``keras.ops.average_pool``; with ``"same"`` padding each
     window averages its real elements only (as TensorFlow)."""
+    if xp.ndim(raw(inputs)) == 5:  # 3D: built on the 2D op (ember.ops.volumetric)
+        from ember.ops.volumetric import average_pool3d
+
+        return average_pool3d(inputs, pool_size, strides, padding, data_format)
     return _pool(AveragePool, inputs, pool_size, strides, padding, data_format)
 
 

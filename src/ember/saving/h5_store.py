@@ -87,8 +87,11 @@ class _Skips:
 
 
 def _class_path_name(obj):
+    """The group name Keras gives an object in a weights file: its Keras class name in snake
+    case (``_keras_class_name`` where Keras's class is public under another name)."""
     cls = type(obj)
-    return registry.to_snake_case(registry.canonical_name(cls) or cls.__name__)
+    name = getattr(cls, "_keras_class_name", None) or registry.canonical_name(cls) or cls.__name__
+    return registry.to_snake_case(name)
 
 
 def _children(obj, skips):

@@ -18,177 +18,21 @@ from ember import ops
 from ember.backend import to_numpy, xp
 from ember.layers.layer import Layer
 from ember.layers.node import KerasTensor, is_symbolic
-from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.preprocessing import (
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    Rescaling,
+    StringLookup,
+)
+from ember.layers.preprocessing._hashing import (  # noqa: F401 - the hashes, for tests
+    _CROSS_HASH_KEY,
+    _fingerprint64,
+    _fingerprint_cat64,
+)
+from ember.layers.preprocessing._hashing import _hashed_cross as _cross_engine
 from ember.utils.naming import auto_name
-
-# -- FarmHash Fingerprint64 (farmhashna::Hash64), the hash of TF's to_hash_bucket_fast ---------
-_M64 = (1 << 64) - 1
-_K0, _K1, _K2 = 0xC3A5C85C97CB3127, 0xB492B66FBE98F273, 0x9AE16A3B2F90404F
-_CROSS_HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default hash_key
-
-
-def _fetch64(s, i):
-    return int.from_bytes(s[i:i + 8], "little")
-
-
-def _fetch32(s, i):
-    return int.from_bytes(s[i:i + 4], "little")
-
-
-def _rotate(v, n):
-    return ((v >> n) | (v << (64 - n))) & _M64 if n else v
-
-
-def _shift_mix(v):
-    return v ^ (v >> 47)
-
-
-def _hash_len16(u, v, mul):
-    a = ((u ^ v) * mul) & _M64
-    a ^= a >> 47
-    b = ((v ^ a) * mul) & _M64
-    b ^= b >> 47
-    return (b * mul) & _M64
-
-
-def _hash_len0to16(s):
-    n = len(s)
-    if n >= 8:
-        mul = _K2 + n * 2
-        a = (_fetch64(s, 0) + _K2) & _M64
-        b = _fetch64(s, n - 8)
-        c = (_rotate(b, 37) * mul + a) & _M64
-        d = ((_rotate(a, 25) + b) * mul) & _M64
-        return _hash_len16(c, d, mul)
-    if n >= 4:
-        return _hash_len16((n + (_fetch32(s, 0) << 3)) & _M64, _fetch32(s, n - 4), _K2 + n * 2)
-    if n:
-        y = s[0] + (s[n >> 1] << 8)
-        z = n + (s[n - 1] << 2)
-        return (_shift_mix(((y * _K2) ^ (z * _K0)) & _M64) * _K2) & _M64
-    return _K2
-
-
-def _hash_len17to32(s):
-    n = len(s)
-    mul = _K2 + n * 2
-    a = (_fetch64(s, 0) * _K1) & _M64
-    b = _fetch64(s, 8)
-    c = (_fetch64(s, n - 8) * mul) & _M64
-    d = (_fetch64(s, n - 16) * _K2) & _M64
-    return _hash_len16((_rotate((a + b) & _M64, 43) + _rotate(c, 30) + d) & _M64,
-                       (a + _rotate((b + _K2) & _M64, 18) + c) & _M64, mul)
-
-
-def _hash_len33to64(s):
-    n = len(s)
-    mul = _K2 + n * 2
-    a = (_fetch64(s, 0) * _K2) & _M64
-    b = _fetch64(s, 8)
-    c = (_fetch64(s, n - 8) * mul) & _M64
-    d = (_fetch64(s, n - 16) * _K2) & _M64
-    y = (_rotate((a + b) & _M64, 43) + _rotate(c, 30) + d) & _M64
-    z = _hash_len16(y, (a + _rotate((b + _K2) & _M64, 18) + c) & _M64, mul)
-    e = (_fetch64(s, 16) * mul) & _M64
-    f = _fetch64(s, 24)
-    g = ((y + _fetch64(s, n - 32)) * mul) & _M64
-    h = ((z + _fetch64(s, n - 24)) * mul) & _M64
-    return _hash_len16((_rotate((e + f) & _M64, 43) + _rotate(g, 30) + h) & _M64,
-                       (e + _rotate((f + a) & _M64, 18) + g) & _M64, mul)
-
-
-def _weak_hash32(s, i, a, b):
-    w, x, y, z = (_fetch64(s, i + k) for k in (0, 8, 16, 24))
-    a = (a + w) & _M64
-    b = _rotate((b + a + z) & _M64, 21)
-    c = a
-    a = (a + x + y) & _M64
-    b = (b + _rotate(a, 44)) & _M64
-    return (a + z) & _M64, (b + c) & _M64
-
-
-def _fingerprint64(s):
-    """FarmHash Fingerprint64 of the bytes ``s`` (an int in [0, 2**64))."""
-    n = len(s)
-    if n <= 16:
-        return _hash_len0to16(s)
-    if n <= 32:
-        return _hash_len17to32(s)
-    if n <= 64:
-        return _hash_len33to64(s)
-    seed = 81
-    y = (seed * _K1 + 113) & _M64
-    z = (_shift_mix((y * _K2 + 113) & _M64) * _K2) & _M64
-    v0 = v1 = w0 = w1 = 0
-    x = (seed * _K2 + _fetch64(s, 0)) & _M64
-    end = ((n - 1) // 64) * 64
-    i = 0
-    while i != end:  # 64-byte blocks
-        x = (_rotate((x + y + v0 + _fetch64(s, i + 8)) & _M64, 37) * _K1) & _M64
-        y = (_rotate((y + v1 + _fetch64(s, i + 48)) & _M64, 42) * _K1) & _M64
-        x ^= w1
-        y = (y + v0 + _fetch64(s, i + 40)) & _M64
-        z = (_rotate((z + w0) & _M64, 33) * _K1) & _M64
-        v0, v1 = _weak_hash32(s, i, (v1 * _K1) & _M64, (x + w0) & _M64)
-        w0, w1 = _weak_hash32(s, i + 32, (z + w1) & _M64, (y + _fetch64(s, i + 16)) & _M64)
-        z, x = x, z
-        i += 64
-    mul = _K1 + ((z & 0xFF) << 1)
-    i = end + ((n - 1) & 63) - 63  # the last 64 bytes
-    w0 = (w0 + ((n - 1) & 63)) & _M64
-    v0 = (v0 + w0) & _M64
-    w0 = (w0 + v0) & _M64
-    x = (_rotate((x + y + v0 + _fetch64(s, i + 8)) & _M64, 37) * mul) & _M64
-    y = (_rotate((y + v1 + _fetch64(s, i + 48)) & _M64, 42) * mul) & _M64
-    x ^= (w1 * 9) & _M64
-    y = (y + v0 * 9 + _fetch64(s, i + 40)) & _M64
-    z = (_rotate((z + w0) & _M64, 33) * mul) & _M64
-    v0, v1 = _weak_hash32(s, i, (v1 * mul) & _M64, (x + w0) & _M64)
-    w0, w1 = _weak_hash32(s, i + 32, (z + w1) & _M64, (y + _fetch64(s, i + 16)) & _M64)
-    z, x = x, z
-    return _hash_len16((_hash_len16(v0, w0, mul) + _shift_mix(y) * _K0 + z) & _M64,
-                       (_hash_len16(v1, w1, mul) + x) & _M64, mul)
-
-
-def _fingerprint_cat64(fp1, fp2):
-    """Combine two fingerprints (TF's FingerprintCat64)."""
-    kmul = 0xC6A4A7935BD1E995
-    r = fp1 ^ kmul
-    r ^= (_shift_mix((fp2 * kmul) & _M64) * kmul) & _M64
-    r = (r * kmul) & _M64
-    r = (_shift_mix(r) * kmul) & _M64
-    return _shift_mix(r)
-
-
-def _as_bytes(value):
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("utf-8")
-
-
-def _map_unique(values, fn):
-    """``fn`` applied to each distinct value of ``values`` (once), as an array of its shape."""
-    uniques, inverse = xp.unique(values, return_inverse=True)
-    mapped = xp.asarray([fn(u.item() if hasattr(u, "item") else u) for u in uniques],
-                        dtype=object)
-    return mapped[inverse.reshape(-1)].reshape(values.shape)
-
-
-def _hash_bucket(values, num_bins):
-    """TF's ``to_hash_bucket_fast``: integers hashed as their decimal strings (floats first
-    truncated to integers), as Keras's Hashing layer."""
-    if values.dtype.kind == "f":
-        values = values.astype("int64")
-    hashed = _map_unique(values, lambda v: _fingerprint64(_as_bytes(v)) % num_bins)
-    return hashed.astype("int64")
-
-
-def _column_fingerprints(values):
-    """The per-value keys of ``tf.sparse.cross_hashed``: Fingerprint64 of strings, the
-    integer itself (two's complement) for integers."""
-    if values.dtype.kind in "iub":
-        return values.astype("int64").astype("uint64").astype(object)
-    return _map_unique(values, lambda v: _fingerprint64(_as_bytes(v)))
 
 
 # -- the private preprocessors: NumPy in, NumPy out; shape (batch, 1) -------------------------
@@ -295,41 +139,18 @@ class _Discretize(_Preprocessor):
     def ready(self):
         return self.bin_boundaries is not None
 
-    @staticmethod
-    def _compress(sketch, epsilon):
-        """Resample a (values, weights) sketch at the cumulative-weight fractions epsilon,
-        2 * epsilon, ..., 1 (unchanged while it has fewer than 1 / epsilon points)."""
-        if sketch.shape[1] * epsilon < 1:
-            return sketch
-        fractions = epsilon + xp.arange(0.0, 1.0, epsilon)
-        cumulative = sketch[1].cumsum()
-        at = xp.interp(fractions, cumulative / cumulative[-1], sketch[0])
-        cumulative = xp.interp(fractions, cumulative / cumulative[-1], cumulative)
-        weights = xp.diff(cumulative, prepend=0.0)
-        return xp.stack([at, weights]).astype("float32")
-
-    def _summarize(self, batch):
-        # every step-th sorted value, each standing for `step` values (step >= 1)
-        values = xp.sort(batch.astype("float32").reshape(-1))
-        step = max(values.size * self.epsilon, 1)
-        kept = values[int(step - 1)::int(step)]
-        return xp.stack([kept, xp.full_like(kept, step)])
-
     def adapt(self, batches):
-        sketch = xp.zeros((2, 0), dtype="float32")
-        for batch in batches:
-            merged = xp.concatenate([sketch, self._summarize(batch)], axis=1)
-            merged = merged[:, xp.argsort(merged[0], kind="stable")]
-            sketch = self._compress(merged, self.epsilon)
-        if sketch.shape[1] == 0:
+        if not batches:
             raise ValueError("float_discretized: adapt() received no data.")
-        self.bin_boundaries = self._compress(sketch, 1.0 / self.num_bins)[0, :-1].tolist()
+        layer = Discretization(num_bins=self.num_bins, epsilon=self.epsilon)
+        layer.adapt(iter(batches))
+        self.bin_boundaries = list(layer.bin_boundaries)
 
     def __call__(self, x):
         if self.bin_boundaries is None:
             raise ValueError("float_discretized: the bins are unknown until adapt() is called.")
-        return xp.digitize(x.astype("float32"), xp.asarray(self.bin_boundaries, "float32"))\
-            .astype("int64")
+        layer = Discretization(bin_boundaries=self.bin_boundaries)
+        return layer(x.astype("float32")).numpy().astype("int64")
 
     def get_config(self):
         return {"num_bins": self.num_bins, "epsilon": self.epsilon,
@@ -379,39 +200,19 @@ class _Lookup(_Preprocessor):
     def _tokens(self, x):
         return x.astype("int64") if self._integer else x.astype(str)
 
+    def _layer(self):
+        cls = IntegerLookup if self._integer else StringLookup
+        return cls(max_tokens=self.max_tokens, num_oov_indices=self.num_oov_indices)
+
     def adapt(self, batches):
-        counts = {}
-        for batch in batches:
-            uniques, n = xp.unique(self._tokens(batch), return_counts=True)
-            for token, c in zip(uniques.tolist(), n.tolist()):
-                counts[token] = counts.get(token, 0) + c
-        counts.pop(-1 if self._integer else "[UNK]", None)  # the OOV token is never learned
-        # most frequent first; ties: the larger token first (deterministic, as Keras)
-        vocabulary = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
-        if self.max_tokens:
-            vocabulary = vocabulary[:self.max_tokens - self.num_oov_indices]
-        self.set_state({"vocabulary": vocabulary})
+        layer = self._layer()
+        layer.adapt(self._tokens(b) for b in batches)
+        self.set_state({"vocabulary": layer.get_vocabulary(include_special_tokens=False)})
 
     def __call__(self, x):
         if self.vocabulary is None:
             raise ValueError(f"{self.kind}: the vocabulary is unknown until adapt() is called.")
-        tokens = self._tokens(x)
-        found = _map_unique(tokens, lambda t: self._index.get(t, -1)).astype("int64")
-        oov = found < 0
-        if not oov.any():
-            return found
-        if self.num_oov_indices == 0:
-            raise ValueError(
-                f"{self.kind}: when `num_oov_indices=0` all inputs should be in the vocabulary; "
-                f"found out-of-vocabulary values {xp.unique(tokens[oov]).tolist()}. Consider "
-                "setting `num_oov_indices=1`.")
-        if self.num_oov_indices == 1:
-            buckets = xp.zeros_like(found)
-        elif self._integer:  # Keras's default oov_method="floormod" for integers
-            buckets = xp.mod(tokens, self.num_oov_indices)
-        else:
-            buckets = _hash_bucket(tokens, self.num_oov_indices)
-        return xp.where(oov, buckets, found)
+        return self._index(self._tokens(x)).numpy()
 
     def get_config(self):
         return {"max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices}
@@ -422,7 +223,9 @@ class _Lookup(_Preprocessor):
     def set_state(self, state):
         if "vocabulary" in state:
             self.vocabulary = [int(t) if self._integer else str(t) for t in state["vocabulary"]]
-            self._index = {t: i + self.num_oov_indices for i, t in enumerate(self.vocabulary)}
+            self._index = self._layer()
+            if self.vocabulary:
+                self._index.set_vocabulary(self.vocabulary)
 
 
 class _Hash(_Preprocessor):
@@ -433,9 +236,10 @@ class _Hash(_Preprocessor):
             raise ValueError(
                 f"Hashing: `num_bins` must be a positive integer. Received: num_bins={num_bins}")
         self.num_bins = self.cardinality = num_bins
+        self.layer = Hashing(num_bins=num_bins)
 
     def __call__(self, x):
-        return _hash_bucket(x, self.num_bins)
+        return self.layer(x).numpy()
 
     def get_config(self):
         return {"num_bins": self.num_bins}
@@ -448,17 +252,7 @@ def _hashed_cross(columns, num_bins):
             raise ValueError(
                 f"Feature cross: feature {name!r} is a float feature; only integer and string "
                 "features can be crossed (as Keras's HashedCrossing).")
-    keys = [_column_fingerprints(column).reshape(-1) for _, column in columns]
-    cache = {}  # each distinct combination is hashed once
-    out = []
-    for combination in zip(*keys):
-        if combination not in cache:
-            h = _CROSS_HASH_KEY
-            for key in combination:
-                h = _fingerprint_cat64(h, int(key))
-            cache[combination] = h % num_bins
-        out.append(cache[combination])
-    return xp.asarray(out, dtype="int64").reshape(columns[0][1].shape)
+    return _cross_engine([column for _, column in columns], num_bins)
 
 
 _PREPROCESSORS = {

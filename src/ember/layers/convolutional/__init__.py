@@ -1,5 +1,5 @@
-"""Convolution layers: Conv1D, Conv2D, DepthwiseConv1D/2D, SeparableConv1D/2D,
-Conv1DTranspose, Conv2DTranspose.
+"""Convolution layers: Conv1D/2D/3D, DepthwiseConv1D/2D, SeparableConv1D/2D,
+Conv1DTranspose/2DTranspose/3DTranspose.
 
 Arguments, defaults, weight names, shapes and order, and ``get_config`` keys are Keras 3's:
 a Conv2D kernel is ``(kh, kw, in_channels / groups, filters)``, a transposed one
@@ -19,11 +19,12 @@ from ember.layers.convolutional._utils import (  # noqa: F401 - shared with othe
     normalize_tuple,
     positive,
 )
-from ember.layers.convolutional.base_conv import BaseConv, Conv1D, Conv2D
+from ember.layers.convolutional.base_conv import BaseConv, Conv1D, Conv2D, Conv3D
 from ember.layers.convolutional.conv_transpose import (
     BaseConvTranspose,
     Conv1DTranspose,
     Conv2DTranspose,
+    Conv3DTranspose,
 )
 from ember.layers.convolutional.depthwise import (
     BaseDepthwiseConv,
@@ -35,13 +36,15 @@ from ember.layers.convolutional.depthwise import (
 )
 
 # Keras's long aliases
-Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D",
     "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Convolution1D", "Convolution2D",
     "Convolution1DTranspose", "Convolution2DTranspose", "SeparableConvolution1D",
-    "SeparableConvolution2D",
+    "SeparableConvolution2D", "Conv3D", "Conv3DTranspose", "Convolution3D",
+    "Convolution3DTranspose",
 ]

@@ -1,4 +1,5 @@
-"""Conv1D and Conv2D (and their base): kernel ``(kh, kw, in_channels / groups, filters)``."""
+"""Conv1D, Conv2D and Conv3D (and their base): kernel ``(*kernel_size, in_channels / groups,
+filters)``."""
 
 from ember import activations, ops, registry
 from ember.layers.convolutional._utils import (
@@ -16,10 +17,11 @@ from ember.layers.convolutional._utils import (
 )
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.ops import volumetric
 
 
 class BaseConv(Layer):
-    """N-D convolution (rank 1 or 2); see Conv1D / Conv2D."""
+    """N-D convolution (rank 1, 2 or 3); see Conv1D / Conv2D / Conv3D."""
 
     rank = 2
 
@@ -100,8 +102,9 @@ class BaseConv(Layer):
                 else ((0, 0), (0, 0), (k_eff - 1, 0))
             x = _pad(x, widths)
             padding = "valid"
-        return conv_ops.conv(x, kernel, strides=self.strides, padding=padding,
-                             data_format=self.data_format, dilation_rate=self.dilation_rate)
+        conv = volumetric.conv3d if self.rank == 3 else conv_ops.conv
+        return conv(x, kernel, strides=self.strides, padding=padding,
+                    data_format=self.data_format, dilation_rate=self.dilation_rate)
 
     def call(self, inputs):
         if inputs.ndim == self.rank + 2:
@@ -181,3 +184,18 @@ class Conv2D(BaseConv):
     """
 
     rank = 2
+
+
+@registry.register("layer", aliases=("Convolution3D",))
+class Conv3D(BaseConv):
+    """3D convolution over ``(batch, depth, height, width, channels)`` (e.g. video or volumes).
+
+    Same arguments as Conv2D, with triples. Weights: ``kernel`` (kd, kh, kw,
+    in_channels // groups, filters), ``bias`` (filters,). The arithmetic is
+    :func:`ember.ops.volumetric.conv3d` (a sum over the kernel's depth of 2D convolutions).
+
+    Example:
+        >>> Conv3D(8, 3)(np.zeros((2, 10, 16, 16, 1))).shape   # (2, 8, 14, 14, 8)
+    """
+
+    rank = 3

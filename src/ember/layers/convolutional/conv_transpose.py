@@ -1,4 +1,5 @@
-"""Conv1DTranspose and Conv2DTranspose: kernel ``(kh, kw, filters, in_channels)``."""
+"""Conv1DTranspose, Conv2DTranspose and Conv3DTranspose: kernel ``(*kernel_size, filters,
+in_channels)``."""
 
 from ember import activations, registry
 from ember.layers.convolutional._utils import (
@@ -14,10 +15,11 @@ from ember.layers.convolutional._utils import (
 from ember.layers.convolutional.base_conv import BaseConv
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.ops import volumetric
 
 
 class BaseConvTranspose(Layer):
-    """Transposed convolution (rank 1 or 2); see Conv2DTranspose."""
+    """Transposed convolution (rank 1, 2 or 3); see Conv2DTranspose."""
 
     rank = 2
 
@@ -78,7 +80,9 @@ class BaseConvTranspose(Layer):
         output_padding = self.output_padding
         if output_padding is not None and len(set(output_padding)) == 1:
             output_padding = output_padding[0]  # the op takes an int 0, not a tuple of zeros
-        y = conv_ops.conv_transpose(
+        conv_transpose = (volumetric.conv3d_transpose if self.rank == 3
+                          else conv_ops.conv_transpose)
+        y = conv_transpose(
             inputs, self.kernel, strides=self.strides, padding=self.padding,
             output_padding=output_padding, data_format=self.data_format,
             dilation_rate=self.dilation_rate)
@@ -138,3 +142,14 @@ class Conv2DTranspose(BaseConvTranspose):
     """
 
     rank = 2
+
+
+@registry.register("layer", aliases=("Convolution3DTranspose",))
+class Conv3DTranspose(BaseConvTranspose):
+    """3D transposed convolution (the adjoint of Conv3D), e.g. for volumetric decoders.
+
+    Weights: ``kernel`` (kd, kh, kw, filters, in_channels), ``bias`` (filters,). Output sizes
+    as Conv2DTranspose, per axis.
+    """
+
+    rank = 3

@@ -30,8 +30,40 @@ def _mask_array(mask):
 
 
 def _state_sizes(cell):
-    s = cell.state_size
-    return list(s) if isinstance(s, (list, tuple)) else [s]
+    """The cell's state sizes, flat (a StackedRNNCells' nested ``[[u, u], v]`` gives
+    ``[u, u, v]``): the RNN keeps its states as a flat list."""
+    return _flatten(cell.state_size)
+
+
+def _flatten(value):
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in _flatten(item)]
+    return [value]
+
+
+def _skeleton(value):
+    """The list nesting of ``value``, its leaves replaced by None (kept, not the tensors)."""
+    if isinstance(value, (list, tuple)):
+        return [_skeleton(v) for v in value]
+    return None
+
+
+def _pack(structure, flat):
+    """``flat`` (a list) laid out as the top level of ``structure`` (a cell's state_size or
+    its initial states): a nested entry takes a list of its length, any other entry one item.
+    A flat ``structure`` gives ``flat`` back."""
+    if not isinstance(structure, (list, tuple)):
+        return flat
+    out, i = [], 0
+    for entry in structure:
+        if isinstance(entry, (list, tuple)):
+            n = len(_flatten(entry))
+            out.append(list(flat[i:i + n]))
+            i += n
+        else:
+            out.append(flat[i])
+            i += 1
+    return out
 
 
 
@@ -64,9 +96,9 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            raise NotImplementedError(
-                "RNN: a list of cells (StackedRNNCells) is not supported by ember; stack RNN "
-                "layers with return_sequences=True instead.")
+            from ember.layers.rnn.stacked_rnn_cells import StackedRNNCells
+
+            cell = StackedRNNCells(cell)
         if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
             raise ValueError(
                 "RNN: `cell` must have a `call` method and a `state_size` attribute. "
@@ -101,14 +133,16 @@ class RNN(Layer):
         units = getattr(self.cell, "output_size", None) or _state_sizes(self.cell)[0]
         out = (batch, steps, units) if self.return_sequences else (batch, units)
         if self.return_state:
-            return (out,) + tuple((batch, s) for s in _state_sizes(self.cell))
+            shapes = [(batch, s) for s in _state_sizes(self.cell)]
+            return (out,) + tuple(_pack(self.cell.state_size, shapes))
         return out
 
     def compute_mask(self, inputs, mask=None):
         mask = mask[0] if isinstance(mask, (list, tuple)) else mask
         out = mask if self.return_sequences else None
         if self.return_state:
-            return [out] + [None] * len(_state_sizes(self.cell))
+            sizes = self.cell.state_size
+            return [out] + [None] * (len(sizes) if isinstance(sizes, (list, tuple)) else 1)
         return out
 
     # -- state ------------------------------------------------------------------------------------
@@ -116,7 +150,9 @@ class RNN(Layer):
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch_size)
-            return list(states) if isinstance(states, (list, tuple)) else [states]
+            self._state_layout = _skeleton(states)  # the nesting return_state hands back
+            return _flatten(states)
+        self._state_layout = self.cell.state_size
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype)
                 for d in _state_sizes(self.cell)]
 
@@ -136,8 +172,8 @@ class RNN(Layer):
                         f"{self.states[0].shape[0]}; received input shape {fmt_shape(x.shape)}")
                 return [Tensor(s) for s in self.states]
             return self.get_initial_state(batch)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [
-            initial_state]
+        states = _flatten(initial_state)
+        self._state_layout = _skeleton(initial_state)
         sizes = _state_sizes(self.cell)
         if len(states) != len(sizes):
             raise ValueError(
@@ -181,7 +217,7 @@ class RNN(Layer):
         if self.stateful:
             self.states = [xp.array(raw(s)) for s in new_states]
         if self.return_state:
-            return (output, *new_states)
+            return (output, *_pack(self.__dict__.get("_state_layout"), list(new_states)))
         return output
 
     def _fused(self, x, states, mask, dmask, rmask, acts):
@@ -210,10 +246,12 @@ class RNN(Layer):
         kwargs = {"training": training}
         outputs, prev = [], None
         single = not isinstance(cell.state_size, (list, tuple))
+        layout = self.__dict__.get("_state_layout")
         for k in range(steps):
             t = steps - 1 - k if self.go_backwards else k
-            out, new = cell.call(x[:, t], states[0] if single else states, **kwargs)
-            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            out, new = cell.call(x[:, t], states[0] if single else _pack(layout, states),
+                                 **kwargs)
+            new = _flatten(new)
             if mask is not None:
                 m = mask[:, t:t + 1]
                 new = [ops.where(m, n, s) for n, s in zip(new, states)]
