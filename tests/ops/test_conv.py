@@ -149,7 +149,7 @@ def test_conv_float32_and_no_input_gradient_for_constants():
     (((2, 5, 5, 4), (3, 3, 2, 4)), r"conv: grouped convolution"),
     (((2, 5, 5, 3), (3, 3, 4)), r"conv: a 2D input needs a kernel of rank 4. Received input "
                                 r"shape \(2, 5, 5, 3\) and kernel shape \(3, 3, 4\)"),
-    (((5, 3), (3, 3, 4)), r"conv: inputs must have rank 3 \(1D\) or 4 \(2D\)"),
+    (((5, 3), (3, 3, 4)), r"conv: inputs must have rank 3 \(1D\), 4 \(2D\) or 5 \(3D\)"),
     (((2, 2, 2, 3), (3, 3, 3, 4)), r"conv: the window \(3 with dilation 1\) is larger than the "
                                    r"input \(2\).*\(2, 2, 2, 3\) and \(3, 3, 3, 4\)"),
 ], ids=["channels", "groups", "rank", "input rank", "too small"])

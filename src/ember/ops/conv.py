@@ -261,8 +261,8 @@ def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate)
     xs, ks = xp.shape(raw(x)), xp.shape(raw(k))
     if len(xs) not in (3, 4):
         raise ValueError(
-            f"{op}: inputs must have rank 3 (1D) or 4 (2D), batch first; 3D convolution is not "
-            f"supported. Received input shape {xs} and kernel shape {ks}")
+            f"{op}: inputs must have rank 3 (1D), 4 (2D) or 5 (3D), batch first. "
+            f"Received input shape {xs} and kernel shape {ks}")
     if len(ks) != len(xs):
         raise ValueError(
             f"{op}: a {len(xs) - 2}D input needs a kernel of rank {len(xs)}. "

@@ -226,8 +226,8 @@ def _pool(cls, inputs, pool_size, strides, padding, data_format):
     shape = x.shape
     if len(shape) not in (3, 4):
         raise ValueError(
-            f"{op}: inputs must have rank 3 (1D) or 4 (2D), batch first; 3D pooling is not "
-            f"supported. Received input shape {shape}")
+            f"{op}: inputs must have rank 3 (1D), 4 (2D) or 5 (3D), batch first. "
+            f"Received input shape {shape}")
     n = len(shape) - 2
     pool = normalize_tuple(pool_size, n, "pool_size", op)
     strides = pool if strides is None else normalize_tuple(strides, n, "strides", op)
