@@ -137,6 +137,30 @@ class _MultiHeadBase(Layer):
         return (use_causal_mask and query_mask is None and value_mask is None
                 and key_mask is None and attention_mask is None and self._sliding_window is None)
 
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        value = self._convert_inputs(value)
+        key = value if key is None else self._convert_inputs(key)
+        if attention_mask is not None:
+            attention_mask = self._convert_inputs(attention_mask)
+        causal_only = self._causal_only(use_causal_mask, query_mask, value_mask, key_mask,
+                                        attention_mask)
+        if not causal_only:
+            attention_mask = self._attention_mask(query, value, query_mask, value_mask,
+                                                  key_mask, attention_mask, use_causal_mask)
+        gate = self._gate_dense(query) if self._gated() else None
+        q = self._query_dense(query)
+        k, v = self._key_value(key, value)
+        out, scores = self._attend(q, k, v, attention_mask, training, return_attention_scores,
+                                   causal_only, self._n_attention_axes())
+        if gate is not None:
+            out = ops.multiply(out, gate)
+        out = self._output_dense(out)
+        if return_attention_scores:
+            return out, scores
+        return out
+
     def _attend(self, query, key, value, attention_mask, training, return_attention_scores,
                 use_causal_mask, n_attention_axes):
         """(output, scores) of scaled dot-product attention on the projected tensors: the fused
@@ -387,30 +411,14 @@ class MultiHeadAttention(_MultiHeadBase):
     def _dot_operands(self, query, key):
         return key, query
 
-    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-             attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False):
-        value = self._convert_inputs(value)
-        key = value if key is None else self._convert_inputs(key)
-        if attention_mask is not None:
-            attention_mask = self._convert_inputs(attention_mask)
-        causal_only = self._causal_only(use_causal_mask, query_mask, value_mask, key_mask,
-                                        attention_mask)
-        if not causal_only:
-            attention_mask = self._attention_mask(query, value, query_mask, value_mask,
-                                                  key_mask, attention_mask, use_causal_mask)
-        gate = self._gate_dense(query) if self._use_gate else None
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
-        out, scores = self._attend(q, k, v, attention_mask, training, return_attention_scores,
-                                   causal_only, len(self._attention_axes))
-        if gate is not None:
-            out = ops.multiply(out, gate)
-        out = self._output_dense(out)
-        if return_attention_scores:
-            return out, scores
-        return out
+    def _gated(self):
+        return self._use_gate
+
+    def _key_value(self, key, value):
+        return self._key_dense(key), self._value_dense(value)
+
+    def _n_attention_axes(self):
+        return len(self._attention_axes)
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
@@ -514,30 +522,16 @@ class GroupedQueryAttention(_MultiHeadBase):
     def _dot_operands(self, query, key):
         return query, key
 
-    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-             attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False):
-        value = self._convert_inputs(value)
-        key = value if key is None else self._convert_inputs(key)
-        if attention_mask is not None:
-            attention_mask = self._convert_inputs(attention_mask)
-        causal_only = self._causal_only(use_causal_mask, query_mask, value_mask, key_mask,
-                                        attention_mask)
-        if not causal_only:
-            attention_mask = self._attention_mask(query, value, query_mask, value_mask,
-                                                  key_mask, attention_mask, use_causal_mask)
-        gate = self._gate_dense(query) if self.use_gate else None
-        q = self._query_dense(query)
-        k = ops.repeat(self._key_dense(key), self.num_repeats, axis=2)
-        v = ops.repeat(self._value_dense(value), self.num_repeats, axis=2)
-        out, scores = self._attend(q, k, v, attention_mask, training, return_attention_scores,
-                                   causal_only, 1)
-        if gate is not None:
-            out = ops.multiply(out, gate)
-        out = self._output_dense(out)
-        if return_attention_scores:
-            return out, scores
-        return out
+    def _gated(self):
+        return self.use_gate
+
+    def _key_value(self, key, value):
+        # the key/value heads, each shared by num_repeats query heads
+        return (ops.repeat(self._key_dense(key), self.num_repeats, axis=2),
+                ops.repeat(self._value_dense(value), self.num_repeats, axis=2))
+
+    def _n_attention_axes(self):
+        return 1
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         key_shape = value_shape if key_shape is None else key_shape

@@ -77,27 +77,28 @@ class ZeroPadding1D(Layer):
         return cfg
 
 
-@registry.register("layer")
-class ZeroPadding2D(Layer):
-    """Pads height and width with zeros: ``padding`` an int, (sym_h, sym_w) or
-    ((top, bottom), (left, right))."""
+class _ZeroPadding(Layer):
+    """Zero padding of the ``rank`` spatial axes (ZeroPadding2D/3D)."""
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    rank = 2
+
+    def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.padding = _pairs(padding, "ZeroPadding2D", "padding")
-        self.data_format = normalize_data_format(data_format, "ZeroPadding2D")
-        self.input_spec = InputSpec(ndim=4)
+        name = type(self).__name__
+        self.padding = _pairs(padding, name, "padding", self.rank)
+        self.data_format = normalize_data_format(data_format, name)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
-        widths = [(0, 0)] * 4
-        for axis, p in zip(_spatial_axes(self.data_format, 2), self.padding):
+        widths = [(0, 0)] * (self.rank + 2)
+        for axis, p in zip(_spatial_axes(self.data_format, self.rank), self.padding):
             widths[axis] = p
         return ops.pad(inputs, widths)
 
     def compute_output_shape(self, input_shape):
-        _check_rank(self, input_shape, 4)
+        _check_rank(self, input_shape, self.rank + 2)
         out = list(input_shape)
-        for axis, p in zip(_spatial_axes(self.data_format, 2), self.padding):
+        for axis, p in zip(_spatial_axes(self.data_format, self.rank), self.padding):
             if out[axis] is not None:
                 out[axis] += sum(p)
         return tuple(out)
@@ -106,6 +107,17 @@ class ZeroPadding2D(Layer):
         cfg = super().get_config()
         cfg.update({"padding": [list(p) for p in self.padding], "data_format": self.data_format})
         return cfg
+
+
+@registry.register("layer")
+class ZeroPadding2D(_ZeroPadding):
+    """Pads height and width with zeros: ``padding`` an int, (sym_h, sym_w) or
+    ((top, bottom), (left, right))."""
+
+    rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
 
 
 class _Cropping(Layer):
@@ -278,34 +290,14 @@ class UpSampling2D(Layer):
 
 
 @registry.register("layer")
-class ZeroPadding3D(Layer):
+class ZeroPadding3D(_ZeroPadding):
     """Pads depth, height and width with zeros: ``padding`` an int, (sym_d, sym_h, sym_w) or
     ((front, back), (top, bottom), (left, right))."""
 
+    rank = 3
+
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _pairs(padding, "ZeroPadding3D", "padding", 3)
-        self.data_format = normalize_data_format(data_format, "ZeroPadding3D")
-        self.input_spec = InputSpec(ndim=5)
-
-    def call(self, inputs):
-        widths = [(0, 0)] * 5
-        for axis, p in zip(_spatial_axes(self.data_format, 3), self.padding):
-            widths[axis] = p
-        return ops.pad(inputs, widths)
-
-    def compute_output_shape(self, input_shape):
-        _check_rank(self, input_shape, 5)
-        out = list(input_shape)
-        for axis, p in zip(_spatial_axes(self.data_format, 3), self.padding):
-            if out[axis] is not None:
-                out[axis] += sum(p)
-        return tuple(out)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({"padding": [list(p) for p in self.padding], "data_format": self.data_format})
-        return cfg
+        super().__init__(padding, data_format, **kwargs)
 
 
 @registry.register("layer")
