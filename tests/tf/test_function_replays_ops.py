@@ -68,3 +68,12 @@ def test_traced_gather_indices_are_not_frozen():
     with pytest.warns(UserWarning):  # an index array read in Python: runs eagerly, correctly
         assert fn(x, tf.constant([2, 0])).numpy().tolist() == [7.0, 5.0]
     assert fn(x, tf.constant([1, 1])).numpy().tolist() == [6.0, 6.0]
+
+
+def test_sort_and_one_hot_errors_name_the_op():
+    with pytest.raises(ValueError, match="sort: the input must have at least one dimension"):
+        tf.ops.sort(3.0)
+    with pytest.raises(ValueError, match="sort: axis -1 is out of range for an input of rank 0"):
+        tf.sort(tf.constant(3.0))
+    with pytest.raises(ValueError, match="one_hot: axis 5 is out of range for indices of rank 1"):
+        tf.one_hot([1, 2], 3, axis=5)

@@ -276,20 +276,23 @@ def read_missing_file(path=MISSING_FILE):
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def run_survey_subprocess(timeout=300):
-    """Run :func:`survey` in a fresh interpreter and return its result."""
+def run_survey_subprocess(timeout=300, script="update_keras_surface.py", what="Keras",
+                          env_defaults=(("KERAS_BACKEND", "jax"),)):
+    """Run a survey script (this one's :func:`survey` by default) in a fresh interpreter and
+    return its JSON result."""
     import subprocess
     import tempfile
 
-    script = Path(__file__).with_name("update_keras_surface.py")
+    script = Path(__file__).with_name(script)
     src = TESTS.parent / "src"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
-    env.setdefault("KERAS_BACKEND", "jax")
+    for key, value in env_defaults:
+        env.setdefault(key, value)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "survey.json"
         proc = subprocess.run([sys.executable, str(script), "--json", str(out)], env=env,
                               capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
-            raise RuntimeError(f"the Keras surface survey failed:\n{proc.stderr[-4000:]}")
+            raise RuntimeError(f"the {what} surface survey failed:\n{proc.stderr[-4000:]}")
         return json.loads(out.read_text())

@@ -278,22 +278,9 @@ def render_missing_file(result):
 
 
 def read_missing_file(path=MISSING_FILE):
-    lines = Path(path).read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return _keras_surface.read_missing_file(path)
 
 
 def run_survey_subprocess(timeout=300):
-    import subprocess
-    import tempfile
-
-    script = Path(__file__).with_name("update_tf_surface.py")
-    env = dict(os.environ)
-    src = TESTS.parent / "src"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "survey.json"
-        proc = subprocess.run([sys.executable, str(script), "--json", str(out)], env=env,
-                              capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0:
-            raise RuntimeError(f"the TensorFlow surface survey failed:\n{proc.stderr[-4000:]}")
-        return json.loads(out.read_text())
+    return _keras_surface.run_survey_subprocess(timeout, "update_tf_surface.py", "TensorFlow",
+                                                env_defaults=())
