@@ -170,7 +170,8 @@ class Functional(Model):
                         f"Model '{self.name}' expects inputs {list(self._inputs_struct)}; "
                         f"missing {missing}"
                     )
-                flat = [inputs[k] for k in self._inputs_struct]
+                # in keras.tree's order (sorted keys), as self.inputs were flattened
+                flat = flatten({k: inputs[k] for k in self._inputs_struct})
             else:
                 names = self.input_names
                 missing = [n for n in names if n not in inputs]
