@@ -103,3 +103,11 @@ def test_variable_numpy_is_a_snapshot():
     a.assign_sub([7, 9])
     np.testing.assert_array_equal(added, [7.0, 9.0])  # TF: numpy() is a copy
     np.testing.assert_array_equal(a.numpy(), [0.0, 0.0])
+
+
+def test_get_weights_are_copies():
+    layer = Dense(2)
+    layer.build((None, 3))
+    weights = layer.get_weights()
+    weights[0][...] = 7.0
+    assert not np.any(layer.kernel.numpy() == 7.0)

@@ -302,7 +302,7 @@ class Layer:
 
     def get_weights(self):
         """The weights' values as a list of NumPy arrays."""
-        return [w.numpy().copy() for w in self.weights]
+        return [w.numpy() for w in self.weights]  # Variable.numpy() is a copy
 
     def set_weights(self, weights):
         """Set the weights from a list of arrays (same order and shapes as ``get_weights``)."""
